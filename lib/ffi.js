@@ -1,0 +1,445 @@
+'use strict';
+// reffi/ffi — drop-in for ffi-napi: Library, DynamicLibrary,
+// ForeignFunction, VariadicForeignFunction, Callback, Function, errno.
+
+const fs = require('fs');
+const path = require('path');
+const native = require('./internal/native');
+const ref = require('./ref');
+const { makeError, describe } = require('./internal/errors');
+const { lower, kFunctionType } = require('./internal/lower');
+const codegen = require('./internal/codegen');
+
+const { kAddr, pointerBuffer, toBigInt64, checkInt, POINTER_SIZE } = ref._internal;
+const kLib = Symbol('reffi.library');
+const kCallback = Symbol('reffi.callback');
+const kPlan = Symbol('reffi.plan');
+
+const LIB_EXT = { linux: '.so', darwin: '.dylib', win32: '.dll' }[process.platform] || '.so';
+
+const FLAGS = {
+  RTLD_LAZY: 0x1, RTLD_NOW: 0x2, RTLD_LOCAL: 0x0, RTLD_GLOBAL: 0x100,
+  RTLD_NOLOAD: 0x4, RTLD_NODELETE: 0x1000, RTLD_DEEPBIND: 0x8,
+};
+
+const FFI_DEFAULT_ABI = 2; // FFI_UNIX64 on x86-64 System V
+
+// ---- DynamicLibrary -----------------------------------------------------------
+
+function versionedCandidates(p) {
+  // Debian runtime packages ship only versioned names (libsqlite3.so.0).
+  if (process.platform !== 'linux' || !p.endsWith('.so')) return [];
+  const out = [];
+  for (let v = 0; v <= 9; v++) out.push(p + '.' + v);
+  const base = path.basename(p);
+  if (!p.includes('/')) {
+    const dirs = (process.env.LD_LIBRARY_PATH || '').split(':').filter(Boolean).concat([
+      '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
+      '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib',
+    ]);
+    for (const d of dirs) {
+      let names;
+      try { names = fs.readdirSync(d); } catch (_) { continue; }
+      names.filter((n) => n.startsWith(base + '.')).sort((a, b) => a.length - b.length)
+        .forEach((n) => out.push(path.join(d, n)));
+    }
+  }
+  return out;
+}
+
+function DynamicLibrary(libPath, mode) {
+  if (!(this instanceof DynamicLibrary)) return new DynamicLibrary(libPath, mode);
+  if (libPath !== null && libPath !== undefined && typeof libPath !== 'string') {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'DynamicLibrary: path must be a string or null, got ' + describe(libPath));
+  }
+  mode = mode === undefined ? FLAGS.RTLD_LAZY : mode;
+  this._path = libPath == null ? null : libPath;
+  this._error = null;
+  const tried = [];
+  const attempt = (p) => {
+    try {
+      this._id = native.dlopen(p, mode);
+      this._path = p;
+      return true;
+    } catch (e) {
+      tried.push((p === null ? '(current process)' : p) + ': ' + e.message.replace(/^ERR_REFFI_\w+: /, ''));
+      return false;
+    }
+  };
+  if (!attempt(this._path)) {
+    const ok = this._path !== null && versionedCandidates(this._path).some(attempt);
+    if (!ok) {
+      this._error = tried.join('; ');
+      throw makeError('ERR_REFFI_LIBRARY_NOT_FOUND',
+        'Dynamic Linking Error: could not load ' + JSON.stringify(libPath) + '. Tried:\n  ' + tried.join('\n  '));
+    }
+  }
+  this._closed = false;
+}
+
+DynamicLibrary.FLAGS = FLAGS;
+
+DynamicLibrary.prototype.get = function get(symbol) {
+  if (typeof symbol !== 'string') {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'DynamicLibrary.get: symbol must be a string, got ' + describe(symbol));
+  }
+  if (this._closed) {
+    throw makeError('ERR_REFFI_LIBRARY_CLOSED', 'cannot look up "' + symbol + '": library ' + this._path + ' is closed');
+  }
+  let addr;
+  try {
+    addr = native.dlsym(this._id, symbol);
+  } catch (e) {
+    this._error = e.message;
+    throw e;
+  }
+  const ptr = pointerBuffer(addr, 0);
+  ptr.name = symbol;
+  ptr[kLib] = this;
+  return ptr;
+};
+
+DynamicLibrary.prototype.close = function close() {
+  if (!this._closed) {
+    this._closed = true;
+    native.dlclose(this._id);
+  }
+  return 0;
+};
+DynamicLibrary.prototype.path = function () { return this._path; };
+DynamicLibrary.prototype.error = function () { return this._error; };
+if (Symbol.dispose) DynamicLibrary.prototype[Symbol.dispose] = DynamicLibrary.prototype.close;
+
+// ---- ForeignFunction ------------------------------------------------------------
+
+const planRegistry = new FinalizationRegistry((id) => {
+  try { native.freePlan(id); } catch (_) { /* environment shutting down */ }
+});
+
+function lowerNamed(type, fname, what) {
+  try {
+    return lower(type);
+  } catch (e) {
+    const err = makeError(e.code === 'ERR_REFFI_UNKNOWN_TYPE' ? 'ERR_REFFI_UNKNOWN_TYPE' : (e.code || 'ERR_REFFI_INVALID_TYPE'),
+      what + ' of "' + fname + '": ' + e.message);
+    throw err;
+  }
+}
+
+function fnPointerArg(types) {
+  // For ffi.Function-typed arguments: a JS function becomes a Callback kept
+  // alive for the duration of the call; a Buffer is used as the pointer.
+  return function fnArg(name, i, v) {
+    if (typeof v === 'function') {
+      const cb = Callback(types.ret, types.args, types.abi, v);
+      codegen.S.pinned.push(cb);
+      return ref.address(cb);
+    }
+    return codegen.addressOf(name, i, v);
+  };
+}
+
+function buildFunction(ptr, retType, argTypes, opts) {
+  const name = opts.name || (ptr && ptr.name) || 'ForeignFunction';
+  if (!(ptr instanceof Uint8Array)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'ForeignFunction: expected a function pointer Buffer for "' + name + '", got ' + describe(ptr));
+  }
+  const addr = ref.address(ptr);
+  if (addr === 0) throw makeError('ERR_REFFI_NULL_POINTER', 'ForeignFunction: the pointer for "' + name + '" is NULL');
+  if (!Array.isArray(argTypes)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'the argument types of "' + name + '" must be an array, got ' + describe(argTypes));
+  }
+  const ret = lowerNamed(retType, name, 'the return type');
+  const args = argTypes.map((t, i) => {
+    const l = lowerNamed(t, name, 'argument ' + i);
+    if (l.kind === 'v') throw makeError('ERR_REFFI_INVALID_TYPE', 'argument ' + i + ' of "' + name + '" cannot be void');
+    return l;
+  });
+  const lib = ptr[kLib];
+  const retLen = ret.kind === 'p' ? (ret.type.indirection === 2 ? ret.type.size : POINTER_SIZE) : 0;
+  const retDeref = ret.kind === 'p' ? ref.derefType(ret.type) : null;
+  const [id] = native.prepare(addr, ret.desc, args.map((a) => a.desc).join(' '),
+    opts.fixed === undefined ? -1 : opts.fixed, lib && !lib._closed ? lib._id : -1, retLen, name);
+  let fnArg;
+  args.forEach((a) => { if (a.kind === 'fn') fnArg = fnArgFor(a.type); });
+  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, retLen, retDeref, fnArg: fnArg || null });
+  planRegistry.register(fn, id);
+  Object.defineProperty(fn, 'async', { value: asyncFn, enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(asyncFn, kPlan, { value: fn });
+  Object.defineProperty(fn, kPlan, { value: id });
+  return fn;
+}
+
+function fnArgFor(ftype) {
+  return function (name, i, v) { return ftype[kFunctionType](name, i, v); };
+}
+
+function ForeignFunction(ptr, retType, argTypes, abi) {
+  return buildFunction(ptr, retType, argTypes, { abi });
+}
+
+// Default argument promotions for variadic arguments.
+function promote(t) {
+  const l = lower(t);
+  switch (l.kind) {
+    case 'f32': return ref.types.double;
+    case 'i8': case 'i16': case 'b': return ref.types.int32;
+    case 'u8': case 'u16': return ref.types.int32;
+    default: return l.type;
+  }
+}
+
+function VariadicForeignFunction(ptr, returnType, fixedArgTypes, abi) {
+  if (!Array.isArray(fixedArgTypes)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'VariadicForeignFunction: fixed argument types must be an array');
+  }
+  const cache = new Map();
+  const fixed = fixedArgTypes.map((t) => ref.coerceType(t));
+  const name = (ptr && ptr.name) || 'VariadicForeignFunction';
+  function variadic_function_generator() {
+    const varTypes = Array.prototype.map.call(arguments, (t) => promote(ref.coerceType(t)));
+    const key = varTypes.map((t) => lower(t).desc + ':' + (t.name || '')).join(',');
+    let f = cache.get(key);
+    if (!f) {
+      f = buildFunction(ptr, returnType, fixed.concat(varTypes), { abi, fixed: fixed.length, name });
+      cache.set(key, f);
+    }
+    return f;
+  }
+  variadic_function_generator.returnType = ref.coerceType(returnType);
+  variadic_function_generator.fixedArgTypes = fixed;
+  return variadic_function_generator;
+}
+
+// ---- Library ----------------------------------------------------------------------
+
+function Library(libfile, funcs, lib) {
+  if (!(this instanceof Library) && new.target === undefined) {
+    // ffi-napi allows both `Library(...)` and `new Library(...)`.
+  }
+  lib = lib || (this instanceof Library ? this : {});
+  if (libfile !== null && libfile !== undefined && typeof libfile !== 'string') {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the library name must be a string or null, got ' + describe(libfile));
+  }
+  if (funcs !== undefined && (funcs === null || typeof funcs !== 'object')) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the function spec must be an object, got ' + describe(funcs));
+  }
+  if (libfile && !path.extname(libfile).startsWith(LIB_EXT) && !libfile.includes(LIB_EXT + '.')) {
+    libfile += LIB_EXT;
+  }
+  const dl = new DynamicLibrary(libfile || null, FLAGS.RTLD_NOW);
+  Object.defineProperty(lib, '_dl', { value: dl, enumerable: false, configurable: true });
+  for (const func of Object.keys(funcs || {})) {
+    const info = funcs[func];
+    if (!Array.isArray(info) || info.length < 2) {
+      throw makeError('ERR_REFFI_ARG_TYPE',
+        'Library: the spec of "' + func + '" must be [returnType, [argTypes...], options?], got ' + describe(info));
+    }
+    const [resultType, paramTypes, fopts] = info;
+    const fptr = dl.get(func);
+    const abi = fopts && fopts.abi;
+    if (fopts && fopts.varargs) {
+      lib[func] = VariadicForeignFunction(fptr, resultType, paramTypes, abi);
+    } else {
+      const ff = ForeignFunction(fptr, resultType, paramTypes, abi);
+      lib[func] = fopts && fopts.async ? ff.async : ff;
+    }
+  }
+  return lib;
+}
+
+// ---- Callback -----------------------------------------------------------------------
+
+const callbackRegistry = new FinalizationRegistry((id) => {
+  try { native.releaseCallback(id); } catch (_) { /* environment shutting down */ }
+});
+
+function argFromC(l) {
+  switch (l.kind) {
+    case 'p': {
+      const len = l.type.indirection === 2 ? l.type.size : POINTER_SIZE;
+      const dt = ref.derefType(l.type);
+      return (v) => {
+        const b = v === null ? ref._internal.nullBuffer() : Buffer.from(v, 0, len);
+        b.type = dt;
+        return b;
+      };
+    }
+    case 'agg': return (v) => l.type.get(v, 0);
+    case 'fn': case 'custom': return (v) => {
+      const tmp = Buffer.alloc(8);
+      tmp.writeBigUInt64LE(BigInt(v), 0);
+      return l.type.get(tmp, 0);
+    };
+    default: return null;
+  }
+}
+
+const INT_LIMITS = {
+  i8: [-128, 127], u8: [0, 255], i16: [-32768, 32767], u16: [0, 65535],
+  i32: [-2147483648, 2147483647], u32: [0, 4294967295],
+};
+
+function retToC(l, strings) {
+  const what = 'callback return value';
+  switch (l.kind) {
+    case 'v': return () => undefined;
+    case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32': {
+      const [min, max] = INT_LIMITS[l.kind];
+      return (v) => checkInt(what + ' (' + l.type.name + ')', v, min, max);
+    }
+    case 'b': return (v) => (v ? 1 : 0);
+    case 'f32': case 'f64': return (v) => {
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
+      throw makeError('ERR_REFFI_ARG_TYPE', what + ': expected a number, got ' + describe(v));
+    };
+    case 'i64': case 'u64': return (v) => toBigInt64(what, v, l.kind === 'i64');
+    case 'p': return (v) => codegen.addressOf(what, 0, v);
+    case 's': return (v) => {
+      if (v === null || v === undefined) return 0;
+      if (typeof v === 'string') {
+        const b = ref.allocCString(v);
+        strings.push(b);
+        if (strings.length > 16) strings.shift();
+        return ref.address(b);
+      }
+      return codegen.addressOf(what, 0, v);
+    };
+    case 'agg': return (v) => {
+      if (v && v['ref.buffer'] instanceof Uint8Array) return v['ref.buffer'];
+      if (v instanceof Uint8Array) return v;
+      const tmp = Buffer.alloc(l.type.size);
+      l.type.set(tmp, 0, v);
+      return tmp;
+    };
+    case 'fn': case 'custom': return (v) => {
+      const tmp = Buffer.alloc(8);
+      l.type.set(tmp, 0, v);
+      strings.push(v);
+      if (strings.length > 16) strings.shift();
+      return tmp.readBigUInt64LE(0);
+    };
+    default: throw makeError('ERR_REFFI_INTERNAL', 'no callback return conversion for ' + l.kind);
+  }
+}
+
+function Callback(retType, argTypes, abi, func) {
+  if (typeof abi === 'function' && func === undefined) { func = abi; abi = undefined; }
+  if (typeof func !== 'function') {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Callback: expected a function, got ' + describe(func));
+  }
+  if (!Array.isArray(argTypes)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Callback: argument types must be an array, got ' + describe(argTypes));
+  }
+  const cbName = 'callback ' + (func.name || '(anonymous)');
+  const ret = lowerNamed(retType, cbName, 'the return type');
+  const args = argTypes.map((t, i) => lowerNamed(t, cbName, 'argument ' + i));
+  const conv = args.map(argFromC);
+  const strings = [];
+  const toC = retToC(ret, strings);
+  const n = args.length;
+  const anyConv = conv.some(Boolean);
+  const wrapper = function reffiCallback() {
+    const a = new Array(n);
+    for (let i = 0; i < n; i++) a[i] = anyConv && conv[i] ? conv[i](arguments[i]) : arguments[i];
+    return toC(func.apply(null, a));
+  };
+  const [id, code] = native.createCallback(ret.desc, args.map((x) => x.desc).join(' '), wrapper);
+  const ptr = pointerBuffer(code, 0);
+  ptr.type = ref.types.void;
+  const state = { id, released: false, func };
+  const release = () => {
+    if (!state.released) {
+      state.released = true;
+      callbackRegistry.unregister(state);
+      native.releaseCallback(id);
+    }
+  };
+  Object.defineProperty(ptr, kCallback, { value: state });
+  Object.defineProperty(ptr, 'release', { value: release, enumerable: false });
+  Object.defineProperty(ptr, 'close', { value: release, enumerable: false });
+  if (Symbol.dispose) Object.defineProperty(ptr, Symbol.dispose, { value: release, enumerable: false });
+  callbackRegistry.register(ptr, id, state);
+  return ptr;
+}
+
+Callback.release = function (ptr) {
+  const st = ptr && ptr[kCallback];
+  if (!st) throw makeError('ERR_REFFI_ARG_TYPE', 'Callback.release: not a reffi callback: ' + describe(ptr));
+  ptr.release();
+};
+
+// ---- ffi.Function type ---------------------------------------------------------
+
+function FunctionType(retType, argTypes, abi) {
+  if (!(this instanceof FunctionType)) return new FunctionType(retType, argTypes, abi);
+  if (!Array.isArray(argTypes)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Function: argument types must be an array, got ' + describe(argTypes));
+  }
+  this.retType = ref.coerceType(retType);
+  this.argTypes = argTypes.map((t) => ref.coerceType(t));
+  this.abi = abi === undefined ? FFI_DEFAULT_ABI : abi;
+  this.size = POINTER_SIZE;
+  this.alignment = POINTER_SIZE;
+  this.indirection = 1;
+  this.name = 'Function';
+  const self = this;
+  const sig = { ret: this.retType, args: this.argTypes, abi: this.abi };
+  this[kFunctionType] = function toPointer(name, i, v) {
+    if (typeof v === 'function') {
+      const cb = Callback(sig.ret, sig.args, sig.abi, v);
+      codegen.S.pinned.push(cb);
+      return ref.address(cb);
+    }
+    return codegen.addressOf(name, i, v);
+  };
+  this._fnCache = new Map();
+  void self;
+}
+
+FunctionType.prototype.toPointer = function (fn) {
+  return Callback(this.retType, this.argTypes, this.abi, fn);
+};
+FunctionType.prototype.toFunction = function (buf) {
+  return ForeignFunction(buf, this.retType, this.argTypes, this.abi);
+};
+FunctionType.prototype.get = function get(buffer, offset) {
+  const ptr = ref.readPointer(buffer, offset || 0);
+  if (ref.isNull(ptr)) return null;
+  const a = ref.address(ptr);
+  let f = this._fnCache.get(a);
+  if (!f) {
+    f = this.toFunction(ptr);
+    this._fnCache.set(a, f);
+  }
+  return f;
+};
+FunctionType.prototype.set = function set(buffer, offset, value) {
+  let ptr;
+  if (typeof value === 'function') ptr = this.toPointer(value);
+  else if (value === null || value === undefined || value instanceof Uint8Array) ptr = value;
+  else throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Function: expected a function or a pointer Buffer, got ' + describe(value));
+  ref.writePointer(buffer, offset || 0, ptr);
+};
+
+// ---- errno, misc ----------------------------------------------------------------
+
+function errno() {
+  return native.errno();
+}
+
+/** Which call path ran, for tests: {fast, generic} call counts and live objects. */
+function stats() {
+  const [fast, generic, callbacks, functions, libraries] = native.stats();
+  return { fast, generic, callbacks, functions, libraries };
+}
+
+module.exports = {
+  Library, DynamicLibrary, ForeignFunction, VariadicForeignFunction, Callback,
+  Function: FunctionType, errno, stats,
+  types: ref.types, LIB_EXT, FLAGS,
+  RTLD_LAZY: FLAGS.RTLD_LAZY, RTLD_NOW: FLAGS.RTLD_NOW, RTLD_LOCAL: FLAGS.RTLD_LOCAL, RTLD_GLOBAL: FLAGS.RTLD_GLOBAL,
+  FFI_OK: 0, FFI_BAD_TYPEDEF: 1, FFI_BAD_ABI: 2, FFI_DEFAULT_ABI, FFI_UNIX64: 2, FFI_SYSV: 1,
+  HAS_OBJC: false, POINTER_SIZE,
+};

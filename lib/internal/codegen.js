@@ -1,0 +1,325 @@
+'use strict';
+// Generates one JavaScript wrapper per bound function. The wrapper checks
+// each argument against its declared type, writes it straight into the
+// engine's argument block (typed-array stores, no allocation for numeric
+// signatures), calls the zero-argument native entry, and reads the result
+// back from the block. See docs/engine.md for the block layout.
+
+const native = require('./native');
+const ref = require('../ref');
+const { makeError, describe } = require('./errors');
+
+const { kAddr } = ref._internal;
+const { I32, U32, F32, F64, I64, U64, U8 } = native;
+const SLOT_ARG0 = native.SLOT_ARG0;
+const BLOCK_ADDRESS = native.BLOCK_ADDRESS;
+const SCRATCH_START = native.SCRATCH_START;
+const BLOCK_BYTES = native.BLOCK_BYTES;
+
+// Shared mutable state of the argument block: the scratch-area stack top
+// (argument strings) and Buffers pinned for the duration of a call.
+const S = { top: SCRATCH_START, pinned: [] };
+const encoder = new TextEncoder();
+const scratchViews = new Map();
+
+function argCount(name, expected, got) {
+  throw makeError('ERR_REFFI_ARG_COUNT',
+    '"' + name + '" expects ' + expected + ' argument' + (expected === 1 ? '' : 's') + ', got ' + got);
+}
+
+function argType(name, i, expected, v) {
+  return makeError('ERR_REFFI_ARG_TYPE',
+    'argument ' + i + ' of "' + name + '": expected ' + expected + ', got ' + describe(v));
+}
+
+function cvInt(name, i, v, min, max) {
+  if (typeof v === 'boolean') v = v ? 1 : 0;
+  else if (typeof v === 'bigint') {
+    if (v < BigInt(min) || v > BigInt(max)) {
+      throw makeError('ERR_REFFI_ARG_RANGE', 'argument ' + i + ' of "' + name + '": ' + v + 'n is out of range [' + min + ', ' + max + ']');
+    }
+    return Number(v);
+  } else if (typeof v !== 'number') {
+    throw argType(name, i, 'an integer', v);
+  }
+  if (!Number.isInteger(v)) {
+    throw makeError('ERR_REFFI_ARG_RANGE', 'argument ' + i + ' of "' + name + '": expected an integer, got ' + describe(v));
+  }
+  if (v < min || v > max) {
+    throw makeError('ERR_REFFI_ARG_RANGE', 'argument ' + i + ' of "' + name + '": ' + v + ' is out of range [' + min + ', ' + max + ']');
+  }
+  return v;
+}
+
+function cvFloat(name, i, v) {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw argType(name, i, 'a number', v);
+}
+
+function cvBool(name, i, v) {
+  if (typeof v === 'boolean' || typeof v === 'number') return v ? 1 : 0;
+  throw argType(name, i, 'a boolean', v);
+}
+
+function w64(name, i, v, o, signed) {
+  const b = ref._internal.toBigInt64('argument ' + i + ' of "' + name + '"', v, signed);
+  I64[o >> 1] = BigInt.asIntN(64, b);
+}
+
+function addressOf(name, i, v) {
+  if (v === null || v === undefined) return 0;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+    let a = v[kAddr];
+    if (a === undefined) {
+      a = native.address(v);
+      if (v instanceof Uint8Array) { try { v[kAddr] = a; } catch (_) { /* not cacheable */ } }
+    }
+    return a;
+  }
+  if (v !== null && typeof v === 'object' && v['ref.buffer'] instanceof Uint8Array) {
+    return addressOf(name, i, v['ref.buffer']);
+  }
+  throw argType(name, i, 'a Buffer (pointer) or null', v);
+}
+
+function ptrArg(name, i, v) {
+  return addressOf(name, i, v);
+}
+
+function heapString(s) {
+  const b = Buffer.from(s + '\0', 'utf8');
+  S.pinned.push(b);
+  return addressOf('', 0, b);
+}
+
+function strArg(name, i, v) {
+  if (typeof v === 'string') {
+    const max = v.length * 3 + 1;
+    const start = S.top;
+    if (start + max > BLOCK_BYTES) return heapString(v);
+    let view = scratchViews.get(start);
+    if (view === undefined) {
+      view = U8.subarray(start);
+      if (scratchViews.size < 4096) scratchViews.set(start, view);
+    }
+    const { written } = encoder.encodeInto(v, view);
+    U8[start + written] = 0;
+    S.top = (start + written + 8) & ~7;
+    return BLOCK_ADDRESS + start;
+  }
+  if (v === null || v === undefined) return 0;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return addressOf(name, i, v);
+  throw argType(name, i, 'a string, Buffer or null', v);
+}
+
+function aggArg(name, i, v, T) {
+  if (v !== null && typeof v === 'object') {
+    const b = v['ref.buffer'];
+    if (b instanceof Uint8Array && (v instanceof T || v.constructor === T) && b.length >= T.size) {
+      return addressOf(name, i, b);
+    }
+    if (v instanceof Uint8Array) {
+      if (v.length < T.size) {
+        throw makeError('ERR_REFFI_ARG_TYPE', 'argument ' + i + ' of "' + name + '": a ' + v.length +
+          '-byte Buffer is too small for ' + (T.name || 'the struct') + ' (' + T.size + ' bytes)');
+      }
+      return addressOf(name, i, v);
+    }
+    const tmp = Buffer.alloc(Math.max(T.size, 1));
+    try {
+      T.set(tmp, 0, v);
+    } catch (e) {
+      if (e && e.code) throw e;
+      throw argType(name, i, 'a ' + (T.name || 'struct') + ' or an object of its fields', v);
+    }
+    S.pinned.push(tmp);
+    return addressOf(name, i, tmp);
+  }
+  throw argType(name, i, 'a ' + (T.name || 'struct') + ' instance', v);
+}
+
+function customArg(name, i, v, T, o) {
+  const tmp = Buffer.alloc(8);
+  try {
+    T.set(tmp, 0, v);
+  } catch (e) {
+    if (e && e.code) throw e;
+    const err = argType(name, i, 'a value for type ' + (T.name || '?'), v);
+    err.cause = e;
+    throw err;
+  }
+  S.pinned.push(tmp, v);
+  U32[o] = tmp.readUInt32LE(0);
+  U32[o + 1] = tmp.readUInt32LE(4);
+}
+
+function retCustom(T) {
+  const tmp = Buffer.alloc(8);
+  tmp.writeUInt32LE(U32[2], 0);
+  tmp.writeUInt32LE(U32[3], 4);
+  return T.get(tmp, 0);
+}
+
+function retPtr(ab, len, T) {
+  if (ab === null) {
+    const b = ref._internal.nullBuffer();
+    b.type = T;
+    return b;
+  }
+  const b = Buffer.from(ab, 0, len);
+  b.type = T;
+  return b;
+}
+
+function startAsync(keep, decode, rb, cb) {
+  let promise, resolve, reject;
+  if (cb === undefined) promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+  native.callAsync(function onComplete(err, raw) {
+    let e = err, val;
+    if (!e) {
+      try { val = decode(raw, rb); } catch (x) { e = x; }
+    }
+    keep.length = 0;
+    if (cb !== undefined) {
+      if (e) cb(e); else cb(null, val);
+    } else if (e) reject(e); else resolve(val);
+  });
+  return promise;
+}
+
+const helpers = {
+  I32, U32, F32, F64, I64, U64, S, call: native.call, argCount, cvInt, cvFloat, cvBool, w64,
+  ptrArg, strArg, aggArg, customArg, retCustom, retPtr, startAsync, kAddr, addressOf,
+};
+const helperNames = Object.keys(helpers);
+const helperValues = helperNames.map((k) => helpers[k]);
+
+const INT_CHECK = {
+  i8: (a) => `(${a} << 24 >> 24) !== ${a}`,
+  u8: (a) => `(${a} & 255) !== ${a}`,
+  i16: (a) => `(${a} << 16 >> 16) !== ${a}`,
+  u16: (a) => `(${a} & 65535) !== ${a}`,
+  i32: (a) => `(${a} | 0) !== ${a}`,
+  u32: (a) => `(${a} >>> 0) !== ${a}`,
+};
+const INT_RANGE = {
+  i8: [-128, 127], u8: [0, 255], i16: [-32768, 32767], u16: [0, 65535],
+  i32: [-2147483648, 2147483647], u32: [0, 4294967295],
+};
+
+function writeAddr(p, o) {
+  return `I32[${o}] = ${p}; I32[${o + 1}] = ${p} / 4294967296;`;
+}
+
+/** Code that checks argument `i` (variable `a<i>`) and writes its slot. */
+function argCode(kind, i, fnArgFactory) {
+  const a = 'a' + i;
+  const o = (SLOT_ARG0 + i) * 2; // Int32 index of the slot
+  switch (kind) {
+    case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32': {
+      const [min, max] = INT_RANGE[kind];
+      return `if (typeof ${a} !== 'number' || ${INT_CHECK[kind](a)}) ${a} = cvInt(NAME, ${i}, ${a}, ${min}, ${max});\n` +
+        `  ${kind === 'u32' ? 'U32' : 'I32'}[${o}] = ${a};`;
+    }
+    case 'b':
+      return `I32[${o}] = ${a} === true ? 1 : ${a} === false ? 0 : cvBool(NAME, ${i}, ${a});`;
+    case 'f32':
+      return `if (typeof ${a} !== 'number') ${a} = cvFloat(NAME, ${i}, ${a});\n  F32[${o}] = ${a};`;
+    case 'f64':
+      return `if (typeof ${a} !== 'number') ${a} = cvFloat(NAME, ${i}, ${a});\n  F64[${o >> 1}] = ${a};`;
+    case 'i64':
+      return `if (typeof ${a} === 'number' && ${a} >= -9007199254740991 && ${a} <= 9007199254740991 && ${a} === Math.floor(${a})) { I32[${o}] = ${a}; I32[${o + 1}] = Math.floor(${a} / 4294967296); }\n` +
+        `  else w64(NAME, ${i}, ${a}, ${o}, true);`;
+    case 'u64':
+      return `if (typeof ${a} === 'number' && ${a} >= 0 && ${a} <= 9007199254740991 && ${a} === Math.floor(${a})) { I32[${o}] = ${a}; I32[${o + 1}] = ${a} / 4294967296; }\n` +
+        `  else w64(NAME, ${i}, ${a}, ${o}, false);`;
+    case 'p':
+      return `{ let p = ${a} == null ? 0 : ${a}[kAddr]; if (p === undefined) p = ptrArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
+    case 's':
+      return `{ const p = strArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
+    case 'agg':
+      return `{ const p = aggArg(NAME, ${i}, ${a}, T${i}); ${writeAddr('p', o)} }`;
+    case 'fn':
+      return `{ const p = FN${i}(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
+    case 'custom':
+      return `customArg(NAME, ${i}, ${a}, T${i}, ${o});`;
+    default:
+      throw makeError('ERR_REFFI_INTERNAL', 'no argument code for kind ' + kind);
+  }
+}
+
+/** Expression turning the native result `r` into the JS return value. */
+function retCode(kind) {
+  switch (kind) {
+    case 'v': return 'null';
+    case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': return 'I32[2]';
+    case 'u32': return 'U32[2]';
+    case 'b': return 'I32[2] !== 0';
+    case 'f32': case 'f64': return 'F64[1]';
+    case 'i64': return '((v) => (v >= -9007199254740991 && v <= 9007199254740991) ? v : I64[1].toString())(I32[3] * 4294967296 + U32[2])';
+    case 'u64': return '((v) => v <= 9007199254740991 ? v : U64[1].toString())(U32[3] * 4294967296 + U32[2])';
+    case 'p': return 'retPtr(r, RLEN, RT)';
+    case 's': return 'r';
+    case 'agg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';
+    case 'fn': case 'custom': return 'retCustom(RTYPE)';
+    default: throw makeError('ERR_REFFI_INTERNAL', 'no return code for kind ' + kind);
+  }
+}
+
+let uniq = 0;
+
+/**
+ * Builds the synchronous wrapper and its `.async` twin.
+ * @param {object} sig { name, id, ret: lowered, args: lowered[], retLen, retDeref, fnArg }
+ */
+function generate(sig) {
+  const n = sig.args.length;
+  const params = [];
+  for (let i = 0; i < n; i++) params.push('a' + i);
+  const needsFrame = sig.args.some((a) => a.kind === 's' || a.kind === 'agg' || a.kind === 'custom' || a.kind === 'fn') ||
+    sig.ret.kind === 'agg';
+  const args = sig.args.map((a, i) => '  ' + argCode(a.kind, i)).join('\n');
+  const ret = retCode(sig.ret.kind);
+  const rsize = Math.max(Math.ceil((sig.ret.size || 0) / 8) * 8, 16);
+  const retPrep = sig.ret.kind === 'agg'
+    ? `const rb = Buffer.alloc(RSIZE); { const p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
+    : '';
+  const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
+  const tag = `// reffi wrapper #${sig.id}.${uniq++}: ${safeName}`;
+  let src = `"use strict";\n${tag}\n`;
+  // synchronous wrapper
+  src += `function ${safeName}(${params.join(', ')}) {\n`;
+  src += `  if (arguments.length !== ${n}) argCount(NAME, ${n}, arguments.length);\n`;
+  if (needsFrame) {
+    src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; S.pinned.length = q0; }\n`;
+  } else {
+    src += `${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n`;
+  }
+  src += '}\n';
+  // decoder for async results
+  src += `function decode(r, rb) { return ${ret}; }\n`;
+  // async wrapper
+  src += `function ${safeName}_async(${params.concat('cb').join(', ')}) {\n`;
+  src += `  if (arguments.length === ${n}) cb = undefined;\n`;
+  src += `  else if (arguments.length !== ${n + 1} || typeof cb !== 'function') argCount(NAME + '.async', '${n} (+ callback)', arguments.length);\n`;
+  src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n`;
+  src += `  I32[${native.SLOT_SCRATCH_LO * 2}] = t0; I32[${native.SLOT_SCRATCH_LO * 2 + 1}] = 0;\n`;
+  src += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
+  src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${sig.ret.kind === 'agg' ? ', rb' : ''}];\n`;
+  src += `  return startAsync(keep, decode, ${sig.ret.kind === 'agg' ? 'rb' : 'undefined'}, cb);\n`;
+  src += '  } finally { S.top = t0; S.pinned.length = q0; }\n}\n';
+  src += `return [${safeName}, ${safeName}_async];\n`;
+
+  const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE']);
+  const values = helperValues.concat([sig.name, sig.id, sig.retDeref, sig.retLen, sig.ret.type, rsize]);
+  sig.args.forEach((a, i) => {
+    names.push('T' + i, 'FN' + i);
+    values.push(a.type, sig.fnArg);
+  });
+  // eslint-disable-next-line no-new-func
+  const factory = new Function(...names, src);
+  return factory(...values);
+}
+
+module.exports = { generate, S, addressOf };

@@ -1,0 +1,183 @@
+//! `.async()` calls: the foreign function runs on the libuv thread pool.
+//!
+//! The JS wrapper fills the argument block exactly as for a synchronous call;
+//! `start` copies the argument slots and the string bytes the call placed in
+//! the block's scratch area out of the block (rebasing pointers into the
+//! copy), so JavaScript may make other calls while this one runs. Buffers
+//! and structs passed by pointer are kept alive by the JS wrapper until the
+//! completion callback runs.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::null_mut;
+use std::rc::Rc;
+
+use napi::sys;
+
+use crate::env::{EnvState, SLOT_ARG0, SLOT_RET, SLOT_SCRATCH_HI, SLOT_SCRATCH_LO};
+use crate::error::{Error, Result};
+use crate::napi_env::Env;
+use crate::plan::{Plan, MAX_ARGS};
+use crate::types::TypeDesc;
+
+struct Job {
+    plan: Rc<Plan>,
+    args: [u64; MAX_ARGS],
+    _scratch: Vec<u8>,
+    ret_dest: usize,
+    result: u64,
+    errno: i32,
+    fast: bool,
+    callback: sys::napi_ref,
+    work: sys::napi_async_work,
+}
+
+/// Starts an async call of the plan whose id is in the block; `cb` is called
+/// with the converted return value (see `RetMode`) once it completes.
+pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
+    let id = st.block.read(crate::env::SLOT_ID) as u32;
+    let plan = st.plan(id)?;
+    if let Some(lib) = &plan.lib {
+        if lib.is_closed() {
+            return Err(Error::library_closed(format!(
+                "\"{}\" belongs to library {} which was closed",
+                plan.name,
+                lib.display()
+            )));
+        }
+    }
+    let n = plan.args.len();
+    let mut args = [0u64; MAX_ARGS];
+    st.block.read_into(SLOT_ARG0, &mut args[..n]);
+    let lo = st.block.read(SLOT_SCRATCH_LO) as usize;
+    let hi = st.block.read(SLOT_SCRATCH_HI) as usize;
+    let scratch = if hi > lo && hi <= st.block.bytes() {
+        st.block.copy_bytes(lo, hi - lo)
+    } else {
+        Vec::new()
+    };
+    let base = st.block.as_ptr() as u64;
+    for (i, t) in plan.args.iter().enumerate() {
+        if matches!(t, TypeDesc::Pointer | TypeDesc::CString) {
+            let a = args[i];
+            if a >= base + lo as u64 && a < base + hi as u64 {
+                args[i] = scratch.as_ptr() as u64 + (a - base - lo as u64);
+            }
+        }
+    }
+    let ret_dest = st.block.read(SLOT_RET) as usize;
+    let callback = env.reference(cb)?;
+    let name = env.string_value("reffi:async")?;
+    let job = Box::new(Job {
+        plan,
+        args,
+        _scratch: scratch,
+        ret_dest,
+        result: 0,
+        errno: 0,
+        fast: false,
+        callback,
+        work: null_mut(),
+    });
+    if let Some(lib) = &job.plan.lib {
+        lib.in_flight.set(lib.in_flight.get() + 1);
+    }
+    let data = Box::into_raw(job);
+    let mut work = null_mut();
+    // SAFETY: env is live; `data` is reclaimed in `complete` (or below on failure).
+    let s = unsafe {
+        sys::napi_create_async_work(
+            env.raw(),
+            null_mut(),
+            name,
+            Some(execute),
+            Some(complete),
+            data.cast(),
+            &mut work,
+        )
+    };
+    if s != sys::Status::napi_ok {
+        // SAFETY: the work was not created, so `complete` will not run.
+        let job = unsafe { Box::from_raw(data) };
+        finish_lib(&job.plan);
+        env.delete_reference(job.callback);
+        return Err(Error::internal("could not create async work"));
+    }
+    // SAFETY: `data` is live until `complete`; only this thread touches it now.
+    unsafe { (*data).work = work };
+    // SAFETY: `work` was just created on this env.
+    if unsafe { sys::napi_queue_async_work(env.raw(), work) } != sys::Status::napi_ok {
+        return Err(Error::internal("could not queue async work"));
+    }
+    Ok(())
+}
+
+fn finish_lib(plan: &Plan) {
+    if let Some(lib) = &plan.lib {
+        lib.in_flight.set(lib.in_flight.get().saturating_sub(1));
+        let _ = lib.close_if_idle();
+    }
+}
+
+unsafe extern "C" fn execute(_env: sys::napi_env, data: *mut c_void) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `data` is the Job boxed in `start`; the main thread does not
+        // touch it until `complete`, so this is the only access. The plan is
+        // only read here (its Rc count is touched on the main thread only).
+        let job = unsafe { &mut *(data as *mut Job) };
+        let n = job.plan.args.len();
+        let plan: &Plan = &job.plan;
+        // SAFETY: argument slots were validated by the JS wrapper as for a
+        // synchronous call; strings were copied into the job; buffers are
+        // kept alive by the JS wrapper until completion.
+        let (r, fast) = unsafe { crate::invoke::call(plan, &job.args[..n], job.ret_dest as *mut c_void) };
+        job.errno = crate::memory::errno();
+        job.result = r;
+        job.fast = fast;
+    }));
+}
+
+unsafe extern "C" fn complete(env: sys::napi_env, status: sys::napi_status, data: *mut c_void) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `data` is the Job boxed in `start`; completion runs once.
+        let job = unsafe { Box::from_raw(data as *mut Job) };
+        // SAFETY: Node passes the live env that queued the work.
+        let env = unsafe { Env::from_raw(env) };
+        // SAFETY: `work` belongs to this env and has finished.
+        unsafe { sys::napi_delete_async_work(env.raw(), job.work) };
+        finish_lib(&job.plan);
+        let _ = EnvState::with(|st| {
+            st.errno.set(job.errno);
+            if job.fast {
+                st.fast_calls.set(st.fast_calls.get() + 1);
+            } else {
+                st.generic_calls.set(st.generic_calls.get() + 1);
+            }
+            let Ok(scope) = env.open_scope() else { return Ok(()) };
+            let r = (|| -> Result<()> {
+                let cb = env.deref(job.callback)?;
+                let ok = status == sys::Status::napi_ok;
+                let err = if ok {
+                    env.null()
+                } else {
+                    env.error_value(&Error::internal("the async call was cancelled"))?
+                };
+                let value = if ok {
+                    crate::binding::ret_value(&env, st, &job.plan, job.result)?
+                } else {
+                    null_mut()
+                };
+                // Scalars travel through the block's return slot (null handle).
+                let value = if value.is_null() { env.undefined() } else { value };
+                let _ = env.call(cb, &[err, value]);
+                Ok(())
+            })();
+            env.delete_reference(job.callback);
+            if r.is_err() || env.exception_pending() {
+                env.report_pending_as_uncaught();
+            }
+            env.close_scope(scope);
+            Ok(())
+        });
+    }));
+}

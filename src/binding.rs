@@ -1,0 +1,391 @@
+//! The Node-API surface: the functions `lib/internal/native.js` sees.
+//!
+//! Module setup goes through napi-rs (`#[module_exports]`). The entries are
+//! raw Node-API callbacks: the hot `call` entry takes no JS arguments at all
+//! (they are in the argument block) and finds its state through a
+//! thread-local, so a call costs one native transition and no Node-API
+//! conversion. Every entry catches panics and turns errors into JS
+//! exceptions carrying a stable `code`.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::null_mut;
+
+use napi::sys;
+use napi::sys::napi_value;
+use napi::{JsObject, NapiRaw};
+
+use crate::env::{self, EnvState, SLOT_ARG0, SLOT_ID, SLOT_RET};
+use crate::error::{Error, Result};
+use crate::library::LoadedLib;
+use crate::napi_env::Env;
+use crate::plan::{Plan, RetMode, MAX_ARGS};
+use crate::types::TypeDesc;
+
+fn finish(env: &Env, r: std::thread::Result<Result<napi_value>>) -> napi_value {
+    match r {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            env.throw(&e);
+            null_mut()
+        }
+        Err(_) => {
+            env.throw(&Error::internal("reffi panicked; this is a bug"));
+            null_mut()
+        }
+    }
+}
+
+macro_rules! entry {
+    ($name:ident, $n:literal, |$env:ident, $st:ident, $a:ident| $body:block) => {
+        unsafe extern "C" fn $name(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
+            // SAFETY: Node calls an entry with its live env, on its thread.
+            let $env = unsafe { Env::from_raw(raw) };
+            let r = catch_unwind(AssertUnwindSafe(|| -> Result<napi_value> {
+                let ($a, _argc) = $env.args::<$n>(info)?;
+                EnvState::with(|$st| $body)
+            }));
+            finish(&$env, r)
+        }
+    };
+}
+
+/// Converts a finished call's result for JavaScript: scalars go to the
+/// block's return slot (JS reads them from there), pointers become
+/// ArrayBuffers over the memory, strings become JS strings.
+pub fn ret_value(env: &Env, st: &EnvState, plan: &Plan, r: u64) -> Result<napi_value> {
+    match plan.ret_mode {
+        RetMode::Scalar => {
+            st.block.write(SLOT_RET, r);
+            Ok(null_mut())
+        }
+        RetMode::Void | RetMode::Aggregate(_) => Ok(null_mut()),
+        RetMode::Pointer(len) => {
+            if r == 0 {
+                Ok(env.null())
+            } else {
+                env.external_arraybuffer(r as usize, len)
+            }
+        }
+        RetMode::CString => {
+            if r == 0 {
+                Ok(env.null())
+            } else {
+                // SAFETY: the function was declared to return `char *` and
+                // returned a non-null pointer.
+                env.string_value(&unsafe { crate::memory::read_cstring(r as usize) })
+            }
+        }
+    }
+}
+
+fn closed_error(plan: &Plan, lib: &LoadedLib) -> Error {
+    Error::library_closed(format!(
+        "cannot call \"{}\": its library {} was closed",
+        plan.name,
+        lib.display()
+    ))
+}
+
+/// The hot entry: the plan id and arguments are already in the block.
+/// Register-thunk signatures returning a scalar take the short path below;
+/// everything else (and every error) goes through `call_general`.
+unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
+    #[cfg(all(target_arch = "x86_64", unix))]
+    {
+        let done = catch_unwind(AssertUnwindSafe(|| {
+            let p = EnvState::current_ptr();
+            if p.is_null() {
+                return false;
+            }
+            // SAFETY: a non-null CURRENT is this thread's live state (see
+            // `EnvState::with`).
+            let st = unsafe { &*p };
+            let Some(e) = st.fast_entry(st.block.read(SLOT_ID) as u32) else {
+                return false;
+            };
+            // SAFETY: the flag lives in the plan's Rc<LoadedLib>, alive while
+            // the table entry exists (`EnvState::add_plan`).
+            if !e.lib_closed.is_null() && unsafe { (*e.lib_closed).get() } {
+                return false;
+            }
+            st.enter_sync();
+            // SAFETY: as in `call_general`: the generated JS wrapper checked
+            // and wrote one slot per declared argument; `e` describes a
+            // register-thunk plan.
+            let r = unsafe { crate::invoke::call_fast_raw(e.fn_ptr, &e.map, e.norm, st.block.slot_ptr(SLOT_ARG0)) };
+            st.errno.set(crate::memory::errno());
+            st.leave_sync();
+            st.fast_calls.set(st.fast_calls.get() + 1);
+            st.block.write(SLOT_RET, r);
+            if st.shared.has_pending.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(err) = st.shared.take_pending() {
+                    // SAFETY: live env of this entry.
+                    unsafe { Env::from_raw(raw) }.throw(&err);
+                }
+            }
+            true
+        }));
+        if let Ok(true) = done {
+            return null_mut();
+        }
+    }
+    // SAFETY: forwarded: Node's live env and callback info.
+    unsafe { call_general(raw, info) }
+}
+
+/// # Safety
+/// `raw` must be the live env of the running native entry.
+unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> napi_value {
+    // SAFETY: Node calls an entry with its live env, on its thread.
+    let env = unsafe { Env::from_raw(raw) };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        EnvState::with(|st| {
+            let plan = st.plan(st.block.read(SLOT_ID) as u32)?;
+            if let Some(lib) = &plan.lib {
+                if lib.is_closed() {
+                    return Err(closed_error(&plan, lib));
+                }
+            }
+            let n = plan.args.len();
+            let mut args = [0u64; MAX_ARGS];
+            st.block.read_into(SLOT_ARG0, &mut args[..n]);
+            let dest = st.block.read(SLOT_RET) as usize as *mut c_void;
+            st.enter_sync();
+            // SAFETY: the generated JS wrapper wrote one slot per argument,
+            // each checked against the declared type (range, kind, buffer
+            // size for aggregates); the signature itself is the user's
+            // declaration, which C cannot check (documented).
+            let (r, fast) = unsafe { crate::invoke::call(&plan, &args[..n], dest) };
+            st.errno.set(crate::memory::errno());
+            st.leave_sync();
+            if fast {
+                st.fast_calls.set(st.fast_calls.get() + 1);
+            } else {
+                st.generic_calls.set(st.generic_calls.get() + 1);
+            }
+            if let Some(e) = st.shared.take_pending() {
+                return Err(e);
+            }
+            ret_value(&env, st, &plan, r)
+        })
+    }));
+    finish(&env, r)
+}
+
+entry!(js_call_async, 1, |env, st, a| {
+    crate::async_call::start(&env, st, a[0])?;
+    Ok(null_mut())
+});
+
+fn descs(env: &Env, v: napi_value, what: &str) -> Result<Vec<TypeDesc>> {
+    let s = env.string(v, what)?;
+    s.split(' ').filter(|p| !p.is_empty()).map(TypeDesc::parse).collect()
+}
+
+// prepare(fnAddr, retDesc, argDescs, fixed, libId, retPtrLen, name) -> id
+entry!(js_prepare, 7, |env, st, a| {
+    let addr = env.usize(a[0], "function address")?;
+    let ret = TypeDesc::parse(&env.string(a[1], "return type")?)?;
+    let args = descs(&env, a[2], "argument types")?;
+    let fixed = env.i32(a[3], "fixed argument count")?;
+    let lib_id = env.i32(a[4], "library id")?;
+    let ret_len = env.usize(a[5], "return pointer length")?;
+    let name = env.string(a[6], "name")?;
+    let lib = if lib_id >= 0 {
+        Some(st.lib(lib_id as u32)?)
+    } else {
+        None
+    };
+    let fixed = if fixed >= 0 { Some(fixed as usize) } else { None };
+    let plan = Plan::new(name, addr, ret, args, fixed, ret_len, lib)?;
+    let fast = plan.fast.is_some();
+    let id = st.add_plan(plan);
+    let idv = env.uint32(id)?;
+    let fv = env.boolean(fast)?;
+    env.array(&[idv, fv])
+});
+
+entry!(js_free_plan, 1, |env, st, a| {
+    let id = env.usize(a[0], "id")? as u32;
+    st.free_plan(id);
+    Ok(null_mut())
+});
+
+entry!(js_dlopen, 2, |env, st, a| {
+    let path = env.opt_string(a[0], "library path")?;
+    let flags = env.i32(a[1], "flags")?;
+    let lib = LoadedLib::open(path.as_deref(), flags)?;
+    let id = st.libs.borrow_mut().insert(std::rc::Rc::new(lib));
+    env.uint32(id)
+});
+
+entry!(js_dlsym, 2, |env, st, a| {
+    let id = env.usize(a[0], "library id")? as u32;
+    let name = env.string(a[1], "symbol name")?;
+    let addr = st.lib(id)?.symbol(&name)?;
+    env.number(addr as f64)
+});
+
+entry!(js_dlclose, 1, |env, st, a| {
+    let id = env.usize(a[0], "library id")? as u32;
+    let lib = st.libs.borrow_mut().remove(id);
+    if let Some(l) = lib {
+        l.close()?;
+    }
+    Ok(null_mut())
+});
+
+entry!(js_layout, 1, |env, _st, a| {
+    let d = TypeDesc::parse(&env.string(a[0], "type descriptor")?)?;
+    let l = d.layout()?;
+    let mut items = vec![env.number(l.size as f64)?, env.number(l.align as f64)?];
+    for o in l.offsets {
+        items.push(env.number(o as f64)?);
+    }
+    env.array(&items)
+});
+
+entry!(js_address, 1, |env, _st, a| {
+    let (addr, _) = env.memory_of(a[0])?;
+    env.number(addr as f64)
+});
+
+entry!(js_wrap, 2, |env, _st, a| {
+    let addr = env.usize(a[0], "address")?;
+    let len = env.usize(a[1], "length")?;
+    if addr == 0 {
+        return Ok(env.null());
+    }
+    env.external_arraybuffer(addr, len)
+});
+
+entry!(js_read_cstring, 1, |env, _st, a| {
+    let addr = env.usize(a[0], "address")?;
+    if addr == 0 {
+        return Err(Error::null_pointer("cannot read a C string at NULL"));
+    }
+    // SAFETY: the JS layer passes only addresses of pointer Buffers the user
+    // declared as C strings (non-null checked above); C cannot be checked.
+    env.string_value(&unsafe { crate::memory::read_cstring(addr) })
+});
+
+entry!(js_until_zeros, 2, |env, _st, a| {
+    let addr = env.usize(a[0], "address")?;
+    let width = env.usize(a[1], "width")?;
+    if addr == 0 {
+        return Err(Error::null_pointer("cannot scan memory at NULL"));
+    }
+    // SAFETY: as for C strings: the user asserts the memory is terminated.
+    let n = unsafe { crate::memory::until_zeros(addr, width) };
+    env.number(n as f64)
+});
+
+entry!(js_errno, 0, |env, st, _a| { env.int32(st.errno.get()) });
+
+entry!(js_set_errno, 1, |env, st, a| {
+    let v = env.i32(a[0], "errno")?;
+    st.errno.set(v);
+    crate::memory::set_errno(v);
+    Ok(null_mut())
+});
+
+entry!(js_stats, 0, |env, st, _a| {
+    let items = [
+        env.number(st.fast_calls.get() as f64)?,
+        env.number(st.generic_calls.get() as f64)?,
+        env.number(st.callbacks.borrow().live() as f64)?,
+        env.number(st.plans.borrow().live() as f64)?,
+        env.number(st.libs.borrow().live() as f64)?,
+    ];
+    env.array(&items)
+});
+
+// createCallback(retDesc, argDescs, fn) -> [id, codeAddress]
+entry!(js_create_callback, 3, |env, st, a| {
+    let ret = TypeDesc::parse(&env.string(a[0], "return type")?)?;
+    let args = descs(&env, a[1], "argument types")?;
+    if env.type_of(a[2]) != crate::napi_env::JsType::Function {
+        return Err(Error::arg_type("ffi.Callback needs a function"));
+    }
+    let core = crate::callback::create(&env, st, ret, args, a[2])?;
+    let id = env.uint32(core.id)?;
+    let code = env.number(core.code() as f64)?;
+    env.array(&[id, code])
+});
+
+entry!(js_release_callback, 1, |env, st, a| {
+    let id = env.usize(a[0], "callback id")? as u32;
+    let core = st.callbacks.borrow_mut().remove(id);
+    if let Some(c) = core {
+        c.release(&env);
+    }
+    Ok(null_mut())
+});
+
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `arg` is the pointer `install` returned in `init`; Node
+        // runs this hook once, at environment teardown.
+        unsafe { EnvState::uninstall(arg.cast()) };
+    }));
+}
+
+#[napi_derive::module_exports]
+fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
+    // SAFETY: module init runs with the live env on its thread.
+    let e = unsafe { Env::from_raw(env.raw()) };
+    // SAFETY: `exports` belongs to this env.
+    let exports = unsafe { exports.raw() };
+    let st = EnvState::install(Box::new(EnvState::new(env.raw())));
+    // SAFETY: the hook runs once at teardown and frees `st`.
+    unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(cleanup), st.cast()) };
+    let r = (|| -> Result<()> {
+        let fns: [(&str, sys::napi_callback); 18] = [
+            ("call", Some(js_call)),
+            ("callAsync", Some(js_call_async)),
+            ("prepare", Some(js_prepare)),
+            ("freePlan", Some(js_free_plan)),
+            ("dlopen", Some(js_dlopen)),
+            ("dlsym", Some(js_dlsym)),
+            ("dlclose", Some(js_dlclose)),
+            ("layout", Some(js_layout)),
+            ("address", Some(js_address)),
+            ("wrap", Some(js_wrap)),
+            ("readCString", Some(js_read_cstring)),
+            ("untilZeros", Some(js_until_zeros)),
+            ("errno", Some(js_errno)),
+            ("setErrno", Some(js_set_errno)),
+            ("stats", Some(js_stats)),
+            ("createCallback", Some(js_create_callback)),
+            ("releaseCallback", Some(js_release_callback)),
+            ("pointerSize", None),
+        ];
+        for (name, f) in fns {
+            if f.is_some() {
+                let v = e.function(name, f, null_mut())?;
+                e.set(exports, name, v)?;
+            }
+        }
+        // SAFETY: `st` was just installed and lives until the cleanup hook.
+        let block = unsafe { &(*st).block };
+        let ab = e.external_arraybuffer(block.as_ptr() as usize, block.bytes())?;
+        e.set(exports, "block", ab)?;
+        let consts = [
+            ("SLOT_ID", SLOT_ID),
+            ("SLOT_RET", SLOT_RET),
+            ("SLOT_ARG0", SLOT_ARG0),
+            ("SLOT_SCRATCH_LO", env::SLOT_SCRATCH_LO),
+            ("SLOT_SCRATCH_HI", env::SLOT_SCRATCH_HI),
+            ("SCRATCH_START", env::SCRATCH_START),
+            ("BLOCK_BYTES", env::BLOCK_BYTES),
+            ("MAX_ARGS", MAX_ARGS),
+            ("POINTER_SIZE", std::mem::size_of::<usize>()),
+        ];
+        for (k, v) in consts {
+            e.set(exports, k, e.number(v as f64)?)?;
+        }
+        Ok(())
+    })();
+    r.map_err(|err| napi::Error::from_reason(err.to_string()))
+}

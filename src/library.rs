@@ -1,0 +1,99 @@
+//! Library loading: dlopen/dlsym/dlclose through `libloading`.
+//!
+//! A `LoadedLib` owns its handle; closing marks it closed so that every
+//! call plan bound to one of its symbols refuses to run afterwards instead
+//! of jumping into unmapped memory.
+
+use std::cell::{Cell, RefCell};
+
+use libloading::os::unix::Library;
+
+use crate::error::{Error, Result};
+
+pub struct LoadedLib {
+    pub path: Option<String>,
+    handle: RefCell<Option<Library>>,
+    closed: Cell<bool>,
+    /// Async calls into this library still running on the thread pool.
+    pub in_flight: Cell<u32>,
+}
+
+impl LoadedLib {
+    /// Opens `path` (or the running process for `None`) with RTLD flags.
+    pub fn open(path: Option<&str>, flags: i32) -> Result<LoadedLib> {
+        let lib = match path {
+            None => Ok(Library::this()),
+            // SAFETY: dlopen runs the library's initialisers. Loading a
+            // library is the documented purpose of this call and the user
+            // names the library; there is no Rust-side invariant to uphold
+            // beyond passing a valid C string, which libloading builds.
+            Some(p) => unsafe { Library::open(Some(p), flags) },
+        };
+        match lib {
+            Ok(l) => Ok(LoadedLib {
+                path: path.map(str::to_owned),
+                handle: RefCell::new(Some(l)),
+                closed: Cell::new(false),
+                in_flight: Cell::new(0),
+            }),
+            Err(e) => Err(Error::library_load(format!("{}", e))),
+        }
+    }
+
+    /// The flag the hot path's flat table checks before every call.
+    pub fn closed_flag(&self) -> *const Cell<bool> {
+        &self.closed
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Looks a symbol up. Returns its address.
+    pub fn symbol(&self, name: &str) -> Result<usize> {
+        let h = self.handle.borrow();
+        let lib = h.as_ref().ok_or_else(|| {
+            Error::library_closed(format!(
+                "library {} is closed; cannot look up \"{}\"",
+                self.display(),
+                name
+            ))
+        })?;
+        // SAFETY: the symbol is read as an opaque address (`*mut c_void`),
+        // never called or dereferenced here; libloading builds the C string.
+        let sym = unsafe { lib.get::<*mut std::ffi::c_void>(name.as_bytes()) };
+        match sym {
+            Ok(s) => Ok(*s as usize),
+            Err(e) => Err(Error::symbol_not_found(format!(
+                "symbol \"{}\" not found in {}: {}",
+                name,
+                self.display(),
+                e
+            ))),
+        }
+    }
+
+    /// Marks the library closed. The handle is released now, or when the
+    /// last async call into it completes.
+    pub fn close(&self) -> Result<()> {
+        self.closed.set(true);
+        self.close_if_idle()
+    }
+
+    pub fn close_if_idle(&self) -> Result<()> {
+        if !self.closed.get() || self.in_flight.get() > 0 {
+            return Ok(());
+        }
+        if let Some(l) = self.handle.borrow_mut().take() {
+            l.close().map_err(|e| Error::internal(format!("dlclose failed: {e}")))?;
+        }
+        Ok(())
+    }
+
+    pub fn display(&self) -> String {
+        match &self.path {
+            Some(p) => format!("\"{p}\""),
+            None => "the current process".to_owned(),
+        }
+    }
+}
