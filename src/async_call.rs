@@ -46,9 +46,12 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
             )));
         }
     }
-    let n = plan.args.len();
     let mut args = [0u64; MAX_ARGS];
-    st.block.read_into(SLOT_ARG0, &mut args[..n]);
+    st.block.read_into(SLOT_ARG0, &mut args);
+    if let Some(m) = &plan.fast {
+        // The JS wrapper wrote the register layout (see plan::REG_XMM_BASE).
+        args = m.to_declaration_order(&args);
+    }
     let lo = st.block.read(SLOT_SCRATCH_LO) as usize;
     let hi = st.block.read(SLOT_SCRATCH_HI) as usize;
     let scratch = if hi > lo && hi <= st.block.bytes() {

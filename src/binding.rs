@@ -113,7 +113,8 @@ unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) 
             // SAFETY: as in `call_general`: the generated JS wrapper checked
             // and wrote one slot per declared argument; `e` describes a
             // register-thunk plan.
-            let r = unsafe { crate::invoke::call_fast_raw(e.fn_ptr, &e.map, e.norm, st.block.slot_ptr(SLOT_ARG0)) };
+            let r =
+                unsafe { crate::invoke::call_registers(e.fn_ptr, e.float_ret, e.norm, st.block.slot_ptr(SLOT_ARG0)) };
             st.errno.set(crate::memory::errno());
             st.leave_sync();
             st.fast_calls.set(st.fast_calls.get() + 1);
@@ -136,6 +137,8 @@ unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) 
 
 /// # Safety
 /// `raw` must be the live env of the running native entry.
+#[cold]
+#[inline(never)]
 unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> napi_value {
     // SAFETY: Node calls an entry with its live env, on its thread.
     let env = unsafe { Env::from_raw(raw) };
@@ -149,7 +152,10 @@ unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> na
             }
             let n = plan.args.len();
             let mut args = [0u64; MAX_ARGS];
-            st.block.read_into(SLOT_ARG0, &mut args[..n]);
+            st.block.read_into(SLOT_ARG0, &mut args);
+            if let Some(m) = &plan.fast {
+                args = m.to_declaration_order(&args);
+            }
             let dest = st.block.read(SLOT_RET) as usize as *mut c_void;
             st.enter_sync();
             // SAFETY: the generated JS wrapper wrote one slot per argument,

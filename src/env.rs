@@ -15,19 +15,27 @@ use crate::error::{Error, Result};
 use crate::invoke::Norm;
 use crate::library::LoadedLib;
 use crate::memory::Block;
-use crate::plan::{FastMap, Plan, RetMode, MAX_ARGS};
+use crate::plan::{Plan, RetMode, MAX_ARGS};
 
 /// What the hot entry needs of a register-thunk plan returning a scalar,
 /// copied out of a flat table (one indexed load instead of a chain of
 /// pointers). The `lib_closed` flag lives in the plan's `Rc<LoadedLib>`,
 /// which the plan keeps alive while its entry exists.
+/// An entry with `fn_ptr == 0` is not on the fast path.
 #[derive(Clone, Copy)]
 pub struct FastEntry {
     pub fn_ptr: usize,
-    pub map: FastMap,
-    pub norm: Norm,
     pub lib_closed: *const Cell<bool>,
+    pub float_ret: bool,
+    pub norm: Norm,
 }
+
+const NOT_FAST: FastEntry = FastEntry {
+    fn_ptr: 0,
+    lib_closed: std::ptr::null(),
+    float_ret: false,
+    norm: Norm::Raw,
+};
 
 /// Block layout, in 8-byte slots. JavaScript (`lib/internal/engine.js`)
 /// mirrors these numbers.
@@ -135,7 +143,7 @@ pub struct EnvState {
     /// running; freed when no call is running (see `free_plan`).
     pub deferred_frees: RefCell<Vec<u32>>,
     /// Flat table indexed by plan id; only written by `add_plan`/`free_plan`.
-    fast: UnsafeCell<Vec<Option<FastEntry>>>,
+    fast: UnsafeCell<Vec<FastEntry>>,
     pub libs: RefCell<Slab<Rc<LoadedLib>>>,
     pub callbacks: RefCell<Slab<Arc<CallbackCore>>>,
     pub fast_calls: Cell<u64>,
@@ -226,7 +234,10 @@ impl EnvState {
         // thread, never while this read is in progress (single-threaded, and
         // the entry is copied out before any foreign code runs).
         let t = unsafe { &*self.fast.get() };
-        t.get(id as usize).copied().flatten()
+        match t.get(id as usize) {
+            Some(e) if e.fn_ptr != 0 => Some(*e),
+            _ => None,
+        }
     }
 
     fn set_fast(&self, id: u32, e: Option<FastEntry>) {
@@ -234,9 +245,9 @@ impl EnvState {
         // across calls; this is the only writer, on the owning thread.
         let t = unsafe { &mut *self.fast.get() };
         if t.len() <= id as usize {
-            t.resize(id as usize + 1, None);
+            t.resize(id as usize + 1, NOT_FAST);
         }
-        t[id as usize] = e;
+        t[id as usize] = e.unwrap_or(NOT_FAST);
     }
 
     pub fn add_plan(&self, plan: Plan) -> u32 {
@@ -244,7 +255,7 @@ impl EnvState {
         let entry = match (&plan.fast, &plan.ret_mode) {
             (Some(m), RetMode::Scalar | RetMode::Void) => Some(FastEntry {
                 fn_ptr: plan.fn_ptr,
-                map: *m,
+                float_ret: m.float_ret,
                 norm: Norm::of(&plan.ret),
                 lib_closed: plan.lib.as_ref().map_or(std::ptr::null(), |l| l.closed_flag()),
             }),

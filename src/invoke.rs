@@ -145,18 +145,21 @@ pub fn normalize(ret: &TypeDesc, raw: u64) -> u64 {
     }
 }
 
-/// The register-thunk call reading its arguments straight out of the
-/// argument block (no intermediate copy). Returns the normalised result.
+/// The register-thunk call on arguments written in the register layout
+/// (`plan::REG_XMM_BASE`): slots 0..6 go to the integer registers, slots
+/// 6..14 to the SSE registers, whatever the signature — the callee ignores
+/// registers it does not declare. Returns the normalised result.
 ///
 /// # Safety
-/// `fn_ptr` and `m` come from a plan whose `fast` map is `m`; `args` must
-/// point to at least as many readable slots as the plan has arguments;
+/// `fn_ptr` must be a plan's function whose `fast` map is set and whose
+/// return class is SSE exactly when `float_ret`; `args` must point to 14
+/// readable slots written by the JS wrapper in the register layout;
 /// otherwise as for [`call`].
 #[cfg(all(target_arch = "x86_64", unix))]
 #[inline(always)]
-pub unsafe fn call_fast_raw(fn_ptr: usize, m: &crate::plan::FastMap, norm: Norm, args: *const u64) -> u64 {
+pub unsafe fn call_registers(fn_ptr: usize, float_ret: bool, norm: Norm, args: *const u64) -> u64 {
     // SAFETY: forwarded from this function's contract.
-    norm.apply(unsafe { fast::call_raw(m, fn_ptr, args) })
+    norm.apply(unsafe { fast::call_registers(fn_ptr, float_ret, args) })
 }
 
 #[cfg(all(target_arch = "x86_64", unix))]
@@ -173,44 +176,70 @@ mod fast {
     /// Loading the unused registers with zeros is harmless: the callee never
     /// reads them, and the caller cleans up (no stack arguments at all).
     pub unsafe fn call(m: &FastMap, f: usize, args: &[u64]) -> u64 {
-        // SAFETY: `args` is a live slice covering every slot `m` names
-        // (fast_map only maps indices of declared arguments).
-        unsafe { call_raw(m, f, args.as_ptr()) }
+        // Gather the declaration-ordered slots into the register layout.
+        let mut regs = [0u64; super::super::plan::REG_XMM_BASE + 8];
+        for (k, &i) in m.gpr[..m.ngpr as usize].iter().enumerate() {
+            regs[k] = args[i as usize];
+        }
+        for (j, &i) in m.xmm[..m.nxmm as usize].iter().enumerate() {
+            regs[super::super::plan::REG_XMM_BASE + j] = args[i as usize];
+        }
+        // SAFETY: `regs` holds the 14 slots; the rest is the caller's contract.
+        unsafe { call_registers(f, m.float_ret, regs.as_ptr()) }
     }
 
+    /// Calls `f` with registers loaded from 14 consecutive slots.
+    ///
     /// # Safety
-    /// As for [`call`]; `args` must point to every slot `m` names. The slots
-    /// are copied into registers before the foreign function runs, so
-    /// JavaScript may rewrite them during the call (re-entrancy).
+    /// As for [`super::call_registers`].
     #[inline(always)]
-    pub unsafe fn call_raw(m: &FastMap, f: usize, args: *const u64) -> u64 {
-        let mut g = [0u64; 6];
-        for (slot, &i) in g.iter_mut().zip(&m.gpr[..m.ngpr as usize]) {
-            // SAFETY: index of a declared argument, inside the caller's range.
-            *slot = unsafe { args.add(i as usize).read() };
-        }
-        let mut x = [0f64; 8];
-        for (slot, &i) in x.iter_mut().zip(&m.xmm[..m.nxmm as usize]) {
-            // SAFETY: as above.
-            *slot = f64::from_bits(unsafe { args.add(i as usize).read() });
-        }
-        if m.float_ret {
-            // SAFETY: see the function contract; `f` is non-null (Plan::new).
+    pub unsafe fn call_registers(f: usize, float_ret: bool, args: *const u64) -> u64 {
+        // SAFETY: the caller guarantees 14 readable slots.
+        let a = |i: usize| unsafe { args.add(i).read() };
+        let x = |i: usize| f64::from_bits(a(super::super::plan::REG_XMM_BASE + i));
+        if float_ret {
+            // SAFETY: see the contract; `f` is non-null (Plan::new).
             let fp = unsafe { std::mem::transmute::<usize, FltFn>(f) };
-            // SAFETY: register-only call per the contract above.
+            // SAFETY: register-only call per the contract.
             unsafe {
                 fp(
-                    g[0], g[1], g[2], g[3], g[4], g[5], x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7],
+                    a(0),
+                    a(1),
+                    a(2),
+                    a(3),
+                    a(4),
+                    a(5),
+                    x(0),
+                    x(1),
+                    x(2),
+                    x(3),
+                    x(4),
+                    x(5),
+                    x(6),
+                    x(7),
                 )
             }
             .to_bits()
         } else {
-            // SAFETY: see the function contract; `f` is non-null (Plan::new).
+            // SAFETY: see the contract; `f` is non-null (Plan::new).
             let fp = unsafe { std::mem::transmute::<usize, IntFn>(f) };
-            // SAFETY: register-only call per the contract above.
+            // SAFETY: register-only call per the contract.
             unsafe {
                 fp(
-                    g[0], g[1], g[2], g[3], g[4], g[5], x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7],
+                    a(0),
+                    a(1),
+                    a(2),
+                    a(3),
+                    a(4),
+                    a(5),
+                    x(0),
+                    x(1),
+                    x(2),
+                    x(3),
+                    x(4),
+                    x(5),
+                    x(6),
+                    x(7),
                 )
             }
         }

@@ -26,6 +26,26 @@ pub struct FastMap {
     pub float_ret: bool,
 }
 
+/// In the register layout the JS wrapper writes the k-th integer-class
+/// argument to slot k and the j-th SSE-class argument to slot
+/// `REG_XMM_BASE + j`, so the hot path loads registers from fixed slots.
+pub const REG_XMM_BASE: usize = 6;
+
+impl FastMap {
+    /// Converts argument slots written in the register layout back to
+    /// declaration order (for the cold paths: errors, async).
+    pub fn to_declaration_order(&self, regs: &[u64]) -> [u64; MAX_ARGS] {
+        let mut out = [0u64; MAX_ARGS];
+        for (k, &i) in self.gpr[..self.ngpr as usize].iter().enumerate() {
+            out[i as usize] = regs[k];
+        }
+        for (j, &i) in self.xmm[..self.nxmm as usize].iter().enumerate() {
+            out[i as usize] = regs[REG_XMM_BASE + j];
+        }
+        out
+    }
+}
+
 /// What the engine does with a return value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetMode {
@@ -181,6 +201,17 @@ mod tests {
         assert_eq!(&m.xmm[..2], &[0, 2]);
         assert!(fast_map(&[d("{f64,f64}")], &d("v")).is_none());
         assert!(fast_map(&[], &d("{i32}")).is_none());
+    }
+
+    #[test]
+    fn register_layout_roundtrip() {
+        let m = fast_map(&[d("f64"), d("i32"), d("f32"), d("p")], &d("f64")).unwrap();
+        let mut regs = [0u64; MAX_ARGS];
+        regs[0] = 11; // i32 (arg 1)
+        regs[1] = 33; // p (arg 3)
+        regs[REG_XMM_BASE] = 100; // f64 (arg 0)
+        regs[REG_XMM_BASE + 1] = 222; // f32 (arg 2)
+        assert_eq!(&m.to_declaration_order(&regs)[..4], &[100, 11, 222, 33]);
     }
 
     #[test]

@@ -212,10 +212,10 @@ function writeAddr(p, o) {
   return `I32[${o}] = ${p}; I32[${o + 1}] = ${p} / 4294967296;`;
 }
 
-/** Code that checks argument `i` (variable `a<i>`) and writes its slot. */
-function argCode(kind, i, fnArgFactory) {
+/** Code that checks argument `i` (variable `a<i>`) and writes it to `slot`. */
+function argCode(kind, i, slot) {
   const a = 'a' + i;
-  const o = (SLOT_ARG0 + i) * 2; // Int32 index of the slot
+  const o = (SLOT_ARG0 + slot) * 2; // Int32 index of the slot
   switch (kind) {
     case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32': {
       const [min, max] = INT_RANGE[kind];
@@ -267,11 +267,23 @@ function retCode(kind) {
   }
 }
 
+/**
+ * Register layout of the fast path (src/plan.rs REG_XMM_BASE): the k-th
+ * integer-class argument goes to slot k, the j-th float/double to slot 6 + j.
+ */
+function registerSlots(args) {
+  let k = 0, j = 0;
+  return args.map((a) => (a.desc === 'f32' || a.desc === 'f64' ? 6 + j++ : k++));
+}
+
 let uniq = 0;
 
 /**
  * Builds the synchronous wrapper and its `.async` twin.
- * @param {object} sig { name, id, ret: lowered, args: lowered[], retLen, retDeref, fnArg }
+ * @param {object} sig { name, id, ret: lowered, args: lowered[], slots: number[], retLen, retDeref, fnArg }
+ *   `slots[i]` is the argument slot of argument i: its position for the
+ *   generic path, or the register layout for the fast path (see
+ *   `registerSlots`).
  */
 function generate(sig) {
   const n = sig.args.length;
@@ -279,7 +291,7 @@ function generate(sig) {
   for (let i = 0; i < n; i++) params.push('a' + i);
   const needsFrame = sig.args.some((a) => a.kind === 's' || a.kind === 'agg' || a.kind === 'custom' || a.kind === 'fn') ||
     sig.ret.kind === 'agg';
-  const args = sig.args.map((a, i) => '  ' + argCode(a.kind, i)).join('\n');
+  const args = sig.args.map((a, i) => '  ' + argCode(a.kind, i, sig.slots[i])).join('\n');
   const ret = retCode(sig.ret.kind);
   const rsize = Math.max(Math.ceil((sig.ret.size || 0) / 8) * 8, 16);
   const retPrep = sig.ret.kind === 'agg'
@@ -322,4 +334,4 @@ function generate(sig) {
   return factory(...values);
 }
 
-module.exports = { generate, S, addressOf };
+module.exports = { generate, registerSlots, S, addressOf };
