@@ -26,24 +26,31 @@ const FFI_DEFAULT_ABI = 2; // FFI_UNIX64 on x86-64 System V
 
 // ---- DynamicLibrary -----------------------------------------------------------
 
+const LIB_DIRS = [
+  '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
+  '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib',
+];
+
+/** Versioned files `<name>.<digits>…` present in `dir`, shortest first. */
+function versionedIn(dir, base) {
+  let names;
+  try { names = fs.readdirSync(dir); } catch (_) { return []; }
+  return names.filter((n) => n.startsWith(base + '.') && /^[0-9]/.test(n.slice(base.length + 1)))
+    .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+    .map((n) => path.join(dir, n));
+}
+
 function versionedCandidates(p) {
-  // Debian runtime packages ship only versioned names (libsqlite3.so.0).
+  // Debian runtime packages ship only versioned names (libsqlite3.so.0):
+  // when "libfoo.so" is not found, try the versioned files that exist.
   if (process.platform !== 'linux' || !p.endsWith('.so')) return [];
-  const out = [];
-  for (let v = 0; v <= 9; v++) out.push(p + '.' + v);
   const base = path.basename(p);
-  if (!p.includes('/')) {
-    const dirs = (process.env.LD_LIBRARY_PATH || '').split(':').filter(Boolean).concat([
-      '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
-      '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib',
-    ]);
-    for (const d of dirs) {
-      let names;
-      try { names = fs.readdirSync(d); } catch (_) { continue; }
-      names.filter((n) => n.startsWith(base + '.')).sort((a, b) => a.length - b.length)
-        .forEach((n) => out.push(path.join(d, n)));
-    }
-  }
+  if (p.includes('/')) return versionedIn(path.dirname(p), base);
+  const out = [];
+  const dirs = (process.env.LD_LIBRARY_PATH || '').split(':').filter(Boolean).concat(LIB_DIRS);
+  for (const d of dirs) for (const f of versionedIn(d, base)) if (!out.includes(f)) out.push(f);
+  // Names the loader may know from its cache (ld.so.cache) only.
+  for (let v = 0; v <= 9; v++) out.push(p + '.' + v);
   return out;
 }
 
@@ -52,26 +59,37 @@ function DynamicLibrary(libPath, mode) {
   if (libPath !== null && libPath !== undefined && typeof libPath !== 'string') {
     throw makeError('ERR_REFFI_ARG_TYPE', 'DynamicLibrary: path must be a string or null, got ' + describe(libPath));
   }
-  mode = mode === undefined ? FLAGS.RTLD_LAZY : mode;
+  mode = mode === undefined || mode === null ? FLAGS.RTLD_LAZY : mode;
+  if (!Number.isInteger(mode) || mode < 0) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'DynamicLibrary: mode must be a combination of DynamicLibrary.FLAGS, got ' + describe(mode));
+  }
   this._path = libPath == null ? null : libPath;
+  this._loadedPath = this._path;
   this._error = null;
-  const tried = [];
+  const failures = [];
   const attempt = (p) => {
     try {
       this._id = native.dlopen(p, mode);
-      this._path = p;
+      this._loadedPath = p;
       return true;
     } catch (e) {
-      tried.push((p === null ? '(current process)' : p) + ': ' + e.message.replace(/^ERR_REFFI_\w+: /, ''));
+      failures.push({ path: p, message: e.message.replace(/^ERR_REFFI_\w+: /, '') });
       return false;
     }
   };
   if (!attempt(this._path)) {
     const ok = this._path !== null && versionedCandidates(this._path).some(attempt);
     if (!ok) {
-      this._error = tried.join('; ');
+      const first = failures[0];
+      // The loader's message for the name as given, then every other path
+      // tried (with its message when it failed for another reason than
+      // not being there).
+      const others = failures.slice(1).map((f) =>
+        (/cannot open shared object file: No such file or directory/.test(f.message) ? f.path : f.path + ' (' + f.message + ')'));
+      this._error = first.message;
       throw makeError('ERR_REFFI_LIBRARY_NOT_FOUND',
-        'Dynamic Linking Error: could not load ' + JSON.stringify(libPath) + '. Tried:\n  ' + tried.join('\n  '));
+        'Dynamic Linking Error: could not load ' + JSON.stringify(libPath === undefined ? null : libPath) + ': ' + first.message +
+        (others.length ? '\nAlso tried: ' + others.join(', ') : ''));
     }
   }
   this._closed = false;
@@ -84,14 +102,22 @@ DynamicLibrary.prototype.get = function get(symbol) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'DynamicLibrary.get: symbol must be a string, got ' + describe(symbol));
   }
   if (this._closed) {
-    throw makeError('ERR_REFFI_LIBRARY_CLOSED', 'cannot look up "' + symbol + '": library ' + this._path + ' is closed');
+    throw makeError('ERR_REFFI_LIBRARY_CLOSED',
+      'cannot look up "' + symbol + '": library ' + (this._loadedPath === null ? 'of the current process' : this._loadedPath) + ' is closed');
   }
   let addr;
   try {
     addr = native.dlsym(this._id, symbol);
   } catch (e) {
-    this._error = e.message;
+    this._error = e.message.replace(/^ERR_REFFI_\w+: /, '');
+    if (e.code === 'ERR_REFFI_SYMBOL_NOT_FOUND') {
+      throw makeError(e.code, 'Dynamic Symbol Retrieval Error: ' + this._error);
+    }
     throw e;
+  }
+  if (addr === 0) {
+    this._error = 'symbol "' + symbol + '" has the address NULL';
+    throw makeError('ERR_REFFI_SYMBOL_NOT_FOUND', 'Dynamic Symbol Retrieval Error: ' + this._error);
   }
   const ptr = pointerBuffer(addr, 0);
   ptr.name = symbol;
@@ -106,7 +132,9 @@ DynamicLibrary.prototype.close = function close() {
   }
   return 0;
 };
+/** The path given to the constructor (ffi-napi); the file actually loaded is `_loadedPath`. */
 DynamicLibrary.prototype.path = function () { return this._path; };
+/** The last loader error message for this library, or null. */
 DynamicLibrary.prototype.error = function () { return this._error; };
 if (Symbol.dispose) DynamicLibrary.prototype[Symbol.dispose] = DynamicLibrary.prototype.close;
 
@@ -158,11 +186,12 @@ function buildFunction(ptr, retType, argTypes, opts) {
   const lib = ptr[kLib];
   const retLen = ret.kind === 'p' ? (ret.type.indirection === 2 ? ret.type.size : POINTER_SIZE) : 0;
   const retDeref = ret.kind === 'p' ? ref.derefType(ret.type) : null;
-  const [id] = native.prepare(addr, ret.desc, args.map((a) => a.desc).join(' '),
+  const [id, fast] = native.prepare(addr, ret.desc, args.map((a) => a.desc).join(' '),
     opts.fixed === undefined ? -1 : opts.fixed, lib && !lib._closed ? lib._id : -1, retLen, name);
   let fnArg;
   args.forEach((a) => { if (a.kind === 'fn') fnArg = fnArgFor(a.type); });
-  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, retLen, retDeref, fnArg: fnArg || null });
+  const slots = fast ? codegen.registerSlots(args) : args.map((_, i) => i);
+  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArg: fnArg || null });
   planRegistry.register(fn, id);
   Object.defineProperty(fn, 'async', { value: asyncFn, enumerable: false, configurable: true, writable: true });
   Object.defineProperty(asyncFn, kPlan, { value: fn });
@@ -189,24 +218,41 @@ function promote(t) {
   }
 }
 
+const typeIds = new WeakMap();
+let nextTypeId = 1;
+function typeId(t) {
+  let id = typeIds.get(t);
+  if (id === undefined) { id = nextTypeId++; typeIds.set(t, id); }
+  return id;
+}
+
 function VariadicForeignFunction(ptr, returnType, fixedArgTypes, abi) {
-  if (!Array.isArray(fixedArgTypes)) {
-    throw makeError('ERR_REFFI_ARG_TYPE', 'VariadicForeignFunction: fixed argument types must be an array');
-  }
-  const cache = new Map();
-  const fixed = fixedArgTypes.map((t) => ref.coerceType(t));
   const name = (ptr && ptr.name) || 'VariadicForeignFunction';
+  if (!(ptr instanceof Uint8Array)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'VariadicForeignFunction: expected a function pointer Buffer for "' + name + '", got ' + describe(ptr));
+  }
+  if (!Array.isArray(fixedArgTypes)) {
+    throw makeError('ERR_REFFI_ARG_TYPE',
+      'VariadicForeignFunction: the fixed argument types of "' + name + '" must be an array, got ' + describe(fixedArgTypes));
+  }
+  // Check every type now, so a bad spec fails at Library() time.
+  lowerNamed(returnType, name, 'the return type');
+  const fixed = fixedArgTypes.map((t, i) => lowerNamed(t, name, 'argument ' + i).type);
+  const cache = new Map();
   function variadic_function_generator() {
-    const varTypes = Array.prototype.map.call(arguments, (t) => promote(ref.coerceType(t)));
-    const key = varTypes.map((t) => lower(t).desc + ':' + (t.name || '')).join(',');
+    const varTypes = Array.prototype.map.call(arguments,
+      (t, i) => promote(lowerNamed(t, name, 'variadic argument ' + (fixed.length + i)).type));
+    // ffi-napi lets `.returnType` be changed after creation.
+    const rtn = lowerNamed(variadic_function_generator.returnType, name, 'the return type').type;
+    const key = [rtn].concat(varTypes).map(typeId).join(',');
     let f = cache.get(key);
     if (!f) {
-      f = buildFunction(ptr, returnType, fixed.concat(varTypes), { abi, fixed: fixed.length, name });
+      f = buildFunction(ptr, rtn, fixed.concat(varTypes), { abi, fixed: fixed.length, name });
       cache.set(key, f);
     }
     return f;
   }
-  variadic_function_generator.returnType = ref.coerceType(returnType);
+  variadic_function_generator.returnType = returnType;
   variadic_function_generator.fixedArgTypes = fixed;
   return variadic_function_generator;
 }
@@ -214,28 +260,39 @@ function VariadicForeignFunction(ptr, returnType, fixedArgTypes, abi) {
 // ---- Library ----------------------------------------------------------------------
 
 function Library(libfile, funcs, lib) {
-  if (!(this instanceof Library) && new.target === undefined) {
-    // ffi-napi allows both `Library(...)` and `new Library(...)`.
+  // ffi-napi allows both `Library(...)` and `new Library(...)`; the third
+  // argument is an object to add the functions to.
+  if (lib !== undefined && lib !== null && typeof lib !== 'object' && typeof lib !== 'function') {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the third argument must be an object to add the functions to, got ' + describe(lib));
   }
   lib = lib || (this instanceof Library ? this : {});
-  if (libfile !== null && libfile !== undefined && typeof libfile !== 'string') {
-    throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the library name must be a string or null, got ' + describe(libfile));
-  }
-  if (funcs !== undefined && (funcs === null || typeof funcs !== 'object')) {
+  if (funcs !== undefined && funcs !== null && typeof funcs !== 'object') {
     throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the function spec must be an object, got ' + describe(funcs));
   }
-  if (libfile && !path.extname(libfile).startsWith(LIB_EXT) && !libfile.includes(LIB_EXT + '.')) {
-    libfile += LIB_EXT;
+  let dl;
+  if (libfile instanceof DynamicLibrary) {
+    dl = libfile;
+  } else {
+    if (libfile !== null && libfile !== undefined && typeof libfile !== 'string') {
+      throw makeError('ERR_REFFI_ARG_TYPE',
+        'Library: the library must be a name/path string, null or a DynamicLibrary, got ' + describe(libfile));
+    }
+    // As in ffi-napi: the platform extension is appended unless the name
+    // already contains it ("libm" -> "libm.so", "libc.so.6" unchanged).
+    if (libfile && libfile.indexOf(LIB_EXT) === -1) libfile += LIB_EXT;
+    dl = new DynamicLibrary(libfile || null, FLAGS.RTLD_NOW);
   }
-  const dl = new DynamicLibrary(libfile || null, FLAGS.RTLD_NOW);
-  Object.defineProperty(lib, '_dl', { value: dl, enumerable: false, configurable: true });
+  Object.defineProperty(lib, '_dl', { value: dl, enumerable: false, configurable: true, writable: true });
   for (const func of Object.keys(funcs || {})) {
     const info = funcs[func];
-    if (!Array.isArray(info) || info.length < 2) {
+    if (!Array.isArray(info) || info.length < 2 || !Array.isArray(info[1])) {
       throw makeError('ERR_REFFI_ARG_TYPE',
         'Library: the spec of "' + func + '" must be [returnType, [argTypes...], options?], got ' + describe(info));
     }
     const [resultType, paramTypes, fopts] = info;
+    if (fopts !== undefined && fopts !== null && typeof fopts !== 'object') {
+      throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the options of "' + func + '" must be an object, got ' + describe(fopts));
+    }
     const fptr = dl.get(func);
     const abi = fopts && fopts.abi;
     if (fopts && fopts.varargs) {
@@ -440,6 +497,7 @@ module.exports = {
   Function: FunctionType, errno, stats,
   types: ref.types, LIB_EXT, FLAGS,
   RTLD_LAZY: FLAGS.RTLD_LAZY, RTLD_NOW: FLAGS.RTLD_NOW, RTLD_LOCAL: FLAGS.RTLD_LOCAL, RTLD_GLOBAL: FLAGS.RTLD_GLOBAL,
+  RTLD_NOLOAD: FLAGS.RTLD_NOLOAD, RTLD_NODELETE: FLAGS.RTLD_NODELETE,
   FFI_OK: 0, FFI_BAD_TYPEDEF: 1, FFI_BAD_ABI: 2, FFI_DEFAULT_ABI, FFI_UNIX64: 2, FFI_SYSV: 1,
   HAS_OBJC: false, POINTER_SIZE,
 };
