@@ -95,15 +95,28 @@ function heapString(s) {
 
 function strArg(name, i, v) {
   if (typeof v === 'string') {
-    const max = v.length * 3 + 1;
+    const n = v.length;
     const start = S.top;
-    if (start + max > BLOCK_BYTES) return heapString(v);
-    let view = scratchViews.get(start);
-    if (view === undefined) {
-      view = U8.subarray(start);
-      if (scratchViews.size < 4096) scratchViews.set(start, view);
+    if (start + n * 3 + 1 > BLOCK_BYTES) return heapString(v);
+    let written = -1;
+    if (n <= 64) {
+      // Short strings: copy ASCII directly (cheaper than a TextEncoder call).
+      let j = 0;
+      for (; j < n; j++) {
+        const c = v.charCodeAt(j);
+        if (c > 0x7f) break;
+        U8[start + j] = c;
+      }
+      if (j === n) written = n;
     }
-    const { written } = encoder.encodeInto(v, view);
+    if (written < 0) {
+      let view = scratchViews.get(start);
+      if (view === undefined) {
+        view = U8.subarray(start);
+        if (scratchViews.size < 4096) scratchViews.set(start, view);
+      }
+      written = encoder.encodeInto(v, view).written;
+    }
     U8[start + written] = 0;
     S.top = (start + written + 8) & ~7;
     return BLOCK_ADDRESS + start;
@@ -304,7 +317,7 @@ function generate(sig) {
   src += `function ${safeName}(${params.join(', ')}) {\n`;
   src += `  if (arguments.length !== ${n}) argCount(NAME, ${n}, arguments.length);\n`;
   if (needsFrame) {
-    src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; S.pinned.length = q0; }\n`;
+    src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n`;
   } else {
     src += `${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n`;
   }
@@ -320,7 +333,7 @@ function generate(sig) {
   src += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
   src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${sig.ret.kind === 'agg' ? ', rb' : ''}];\n`;
   src += `  return startAsync(keep, decode, ${sig.ret.kind === 'agg' ? 'rb' : 'undefined'}, cb);\n`;
-  src += '  } finally { S.top = t0; S.pinned.length = q0; }\n}\n';
+  src += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n}\n';
   src += `return [${safeName}, ${safeName}_async];\n`;
 
   const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE']);
