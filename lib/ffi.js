@@ -54,6 +54,20 @@ function versionedCandidates(p) {
   return out;
 }
 
+/**
+ * On some systems "libfoo.so" is a linker script (text: GROUP ( ... ) or
+ * INPUT ( ... )) naming the real shared object. From the loader's
+ * "invalid ELF header" message, returns the first file it names.
+ */
+function linkerScriptTarget(message) {
+  const m = /^(\/[^\s:()]+\.so[^\s:()]*): (invalid ELF header|file too short)/.exec(message);
+  if (!m) return null;
+  let text;
+  try { text = fs.readFileSync(m[1], 'latin1'); } catch (_) { return null; }
+  const g = /(?:GROUP|INPUT)\s*\(\s*([^\s()]+)/.exec(text);
+  return g && g[1] !== m[1] ? g[1] : null;
+}
+
 function DynamicLibrary(libPath, mode) {
   if (!(this instanceof DynamicLibrary)) return new DynamicLibrary(libPath, mode);
   if (libPath !== null && libPath !== undefined && typeof libPath !== 'string') {
@@ -78,7 +92,8 @@ function DynamicLibrary(libPath, mode) {
     }
   };
   if (!attempt(this._path)) {
-    const ok = this._path !== null && versionedCandidates(this._path).some(attempt);
+    const script = this._path !== null && linkerScriptTarget(failures[0].message);
+    const ok = this._path !== null && ((script && attempt(script)) || versionedCandidates(this._path).some(attempt));
     if (!ok) {
       const first = failures[0];
       // The loader's message for the name as given, then every other path
@@ -154,19 +169,6 @@ function lowerNamed(type, fname, what) {
   }
 }
 
-function fnPointerArg(types) {
-  // For ffi.Function-typed arguments: a JS function becomes a Callback kept
-  // alive for the duration of the call; a Buffer is used as the pointer.
-  return function fnArg(name, i, v) {
-    if (typeof v === 'function') {
-      const cb = Callback(types.ret, types.args, types.abi, v);
-      codegen.S.pinned.push(cb);
-      return ref.address(cb);
-    }
-    return codegen.addressOf(name, i, v);
-  };
-}
-
 function buildFunction(ptr, retType, argTypes, opts) {
   const name = opts.name || (ptr && ptr.name) || 'ForeignFunction';
   if (!(ptr instanceof Uint8Array)) {
@@ -188,10 +190,9 @@ function buildFunction(ptr, retType, argTypes, opts) {
   const retDeref = ret.kind === 'p' ? ref.derefType(ret.type) : null;
   const [id, fast] = native.prepare(addr, ret.desc, args.map((a) => a.desc).join(' '),
     opts.fixed === undefined ? -1 : opts.fixed, lib && !lib._closed ? lib._id : -1, retLen, name);
-  let fnArg;
-  args.forEach((a) => { if (a.kind === 'fn') fnArg = fnArgFor(a.type); });
+  const fnArgs = args.map((a) => (a.kind === 'fn' ? fnArgFor(a.type) : null));
   const slots = fast ? codegen.registerSlots(args) : args.map((_, i) => i);
-  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArg: fnArg || null });
+  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArgs });
   planRegistry.register(fn, id);
   Object.defineProperty(fn, 'async', { value: asyncFn, enumerable: false, configurable: true, writable: true });
   Object.defineProperty(asyncFn, kPlan, { value: fn });
@@ -283,8 +284,17 @@ function Library(libfile, funcs, lib) {
     dl = new DynamicLibrary(libfile || null, FLAGS.RTLD_NOW);
   }
   Object.defineProperty(lib, '_dl', { value: dl, enumerable: false, configurable: true, writable: true });
+  if (!(funcs && Object.prototype.hasOwnProperty.call(funcs, 'func'))) {
+    // lib.func('int atoi(const char *s)'): bind from a C prototype (lib/cdecl.js).
+    Object.defineProperty(lib, 'func', { value: require('./cdecl').libraryFunc(dl), enumerable: false, configurable: true, writable: true });
+  }
   for (const func of Object.keys(funcs || {})) {
     const info = funcs[func];
+    if (typeof info === 'string') {
+      // A C prototype string; the key names the symbol (lib/cdecl.js).
+      lib[func] = require('./cdecl').bindPrototype(dl, info, func);
+      continue;
+    }
     if (!Array.isArray(info) || info.length < 2 || !Array.isArray(info[1])) {
       throw makeError('ERR_REFFI_ARG_TYPE',
         'Library: the spec of "' + func + '" must be [returnType, [argTypes...], options?], got ' + describe(info));
@@ -311,21 +321,55 @@ const callbackRegistry = new FinalizationRegistry((id) => {
   try { native.releaseCallback(id); } catch (_) { /* environment shutting down */ }
 });
 
+// Raw 8-byte images of scalar descriptors, for custom types (their own
+// get/set work on a Buffer) and ffi.Function values.
+function writeRaw(buf, desc, v) {
+  switch (desc) {
+    case 'b': buf.writeUInt8(v ? 1 : 0, 0); break;
+    case 'i8': buf.writeInt8(v, 0); break;
+    case 'u8': buf.writeUInt8(v, 0); break;
+    case 'i16': buf.writeInt16LE(v, 0); break;
+    case 'u16': buf.writeUInt16LE(v, 0); break;
+    case 'i32': buf.writeInt32LE(v, 0); break;
+    case 'u32': buf.writeUInt32LE(v, 0); break;
+    case 'f32': buf.writeFloatLE(v, 0); break;
+    case 'f64': buf.writeDoubleLE(v, 0); break;
+    case 'i64': buf.writeBigInt64LE(BigInt(v), 0); break;
+    default: buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v === null ? 0 : v)), 0); break; // u64, p, s, o<n>
+  }
+}
+
+function readRaw(buf, desc) {
+  switch (desc) {
+    case 'b': case 'u8': return buf.readUInt8(0);
+    case 'i8': return buf.readInt8(0);
+    case 'i16': return buf.readInt16LE(0);
+    case 'u16': return buf.readUInt16LE(0);
+    case 'i32': return buf.readInt32LE(0);
+    case 'u32': return buf.readUInt32LE(0);
+    case 'f32': return buf.readFloatLE(0);
+    case 'f64': return buf.readDoubleLE(0);
+    default: return buf.readBigUInt64LE(0);
+  }
+}
+
+/** How a C argument value (as the engine hands it over) becomes the JS argument, or null for "as is". */
 function argFromC(l) {
   switch (l.kind) {
     case 'p': {
+      // The engine passes the address as a Number (null for NULL).
       const len = l.type.indirection === 2 ? l.type.size : POINTER_SIZE;
       const dt = ref.derefType(l.type);
       return (v) => {
-        const b = v === null ? ref._internal.nullBuffer() : Buffer.from(v, 0, len);
+        const b = pointerBuffer(v === null ? 0 : v, len);
         b.type = dt;
         return b;
       };
     }
-    case 'agg': return (v) => l.type.get(v, 0);
+    case 'agg': return (v) => l.type.get(v, 0); // v: a Buffer holding a copy
     case 'fn': case 'custom': return (v) => {
       const tmp = Buffer.alloc(8);
-      tmp.writeBigUInt64LE(BigInt(v), 0);
+      writeRaw(tmp, l.desc, v);
       return l.type.get(tmp, 0);
     };
     default: return null;
@@ -337,50 +381,84 @@ const INT_LIMITS = {
   i32: [-2147483648, 2147483647], u32: [0, 4294967295],
 };
 
-function retToC(l, strings) {
-  const what = 'callback return value';
+function retAddress(what, v) {
+  if (v === null || v === undefined) return 0;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
+      (typeof v === 'object' && v['ref.buffer'] instanceof Uint8Array)) {
+    return codegen.addressOf(what, 0, v);
+  }
+  throw makeError('ERR_REFFI_ARG_TYPE', what + ': expected a Buffer (pointer) or null, got ' + describe(v));
+}
+
+/**
+ * How the JS callback's result becomes what the engine writes for C: a
+ * Number or BigInt for scalars and addresses, a Buffer for aggregates.
+ * `keep` holds memory C receives (returned strings) for a while.
+ */
+function retToC(l, keep, cbName) {
+  const what = 'the return value of ' + cbName;
+  const hold = (v) => {
+    keep.push(v);
+    if (keep.length > 16) keep.shift();
+  };
   switch (l.kind) {
     case 'v': return () => undefined;
     case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32': {
       const [min, max] = INT_LIMITS[l.kind];
-      return (v) => checkInt(what + ' (' + l.type.name + ')', v, min, max);
+      // undefined/null → 0, as ffi-napi writes them.
+      return (v) => (v === undefined || v === null ? 0 : checkInt(what + ' (' + l.type.name + ')', v, min, max));
     }
-    case 'b': return (v) => (v ? 1 : 0);
+    case 'b': return (v) => {
+      if (v === undefined || v === null || typeof v === 'boolean' || typeof v === 'number') return v ? 1 : 0;
+      throw makeError('ERR_REFFI_ARG_TYPE', what + ' (bool): expected a boolean, got ' + describe(v));
+    };
     case 'f32': case 'f64': return (v) => {
       if (typeof v === 'number') return v;
+      if (v === undefined || v === null) return 0;
       if (typeof v === 'bigint') return Number(v);
-      throw makeError('ERR_REFFI_ARG_TYPE', what + ': expected a number, got ' + describe(v));
+      throw makeError('ERR_REFFI_ARG_TYPE', what + ' (' + l.type.name + '): expected a number, got ' + describe(v));
     };
-    case 'i64': case 'u64': return (v) => toBigInt64(what, v, l.kind === 'i64');
-    case 'p': return (v) => codegen.addressOf(what, 0, v);
+    case 'i64': case 'u64': return (v) => (v === undefined || v === null ? 0 : toBigInt64(what, v, l.kind === 'i64'));
+    case 'p': return (v) => retAddress(what, v);
     case 's': return (v) => {
-      if (v === null || v === undefined) return 0;
       if (typeof v === 'string') {
         const b = ref.allocCString(v);
-        strings.push(b);
-        if (strings.length > 16) strings.shift();
+        hold(b);
         return ref.address(b);
       }
-      return codegen.addressOf(what, 0, v);
+      return retAddress(what, v);
     };
     case 'agg': return (v) => {
       if (v && v['ref.buffer'] instanceof Uint8Array) return v['ref.buffer'];
-      if (v instanceof Uint8Array) return v;
-      const tmp = Buffer.alloc(l.type.size);
+      if (v instanceof Uint8Array) {
+        if (v.length < l.type.size) {
+          throw makeError('ERR_REFFI_ARG_TYPE', what + ': a ' + v.length + '-byte Buffer is too small for ' +
+            (l.type.name || 'the struct') + ' (' + l.type.size + ' bytes)');
+        }
+        return v;
+      }
+      if (v === null || typeof v !== 'object') {
+        throw makeError('ERR_REFFI_ARG_TYPE', what + ': expected a ' + (l.type.name || 'struct') + ' or an object of its fields, got ' + describe(v));
+      }
+      const tmp = Buffer.alloc(Math.max(l.type.size, 1));
       l.type.set(tmp, 0, v);
       return tmp;
     };
     case 'fn': case 'custom': return (v) => {
       const tmp = Buffer.alloc(8);
       l.type.set(tmp, 0, v);
-      strings.push(v);
-      if (strings.length > 16) strings.shift();
-      return tmp.readBigUInt64LE(0);
+      hold(tmp);
+      hold(v);
+      return readRaw(tmp, l.desc);
     };
     default: throw makeError('ERR_REFFI_INTERNAL', 'no callback return conversion for ' + l.kind);
   }
 }
 
+/**
+ * ffi.Callback(returnType, argTypes, [abi,] func): a C function pointer
+ * (a Buffer whose address is the code) that runs `func`. See docs/callbacks.md.
+ */
 function Callback(retType, argTypes, abi, func) {
   if (typeof abi === 'function' && func === undefined) { func = abi; abi = undefined; }
   if (typeof func !== 'function') {
@@ -389,12 +467,18 @@ function Callback(retType, argTypes, abi, func) {
   if (!Array.isArray(argTypes)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Callback: argument types must be an array, got ' + describe(argTypes));
   }
+  if (abi !== undefined && abi !== null && abi !== FFI_DEFAULT_ABI) {
+    throw makeError('ERR_REFFI_UNSUPPORTED', 'ffi.Callback: unsupported ABI ' + describe(abi) + ' (only FFI_DEFAULT_ABI = ' + FFI_DEFAULT_ABI + ')');
+  }
   const cbName = 'callback ' + (func.name || '(anonymous)');
   const ret = lowerNamed(retType, cbName, 'the return type');
-  const args = argTypes.map((t, i) => lowerNamed(t, cbName, 'argument ' + i));
+  const args = argTypes.map((t, i) => {
+    const l = lowerNamed(t, cbName, 'argument ' + i);
+    if (l.kind === 'v') throw makeError('ERR_REFFI_INVALID_TYPE', 'argument ' + i + ' of ' + cbName + ' cannot be void');
+    return l;
+  });
   const conv = args.map(argFromC);
-  const strings = [];
-  const toC = retToC(ret, strings);
+  const toC = retToC(ret, [], cbName);
   const n = args.length;
   const anyConv = conv.some(Boolean);
   const wrapper = function reffiCallback() {
@@ -405,7 +489,9 @@ function Callback(retType, argTypes, abi, func) {
   const [id, code] = native.createCallback(ret.desc, args.map((x) => x.desc).join(' '), wrapper);
   const ptr = pointerBuffer(code, 0);
   ptr.type = ref.types.void;
-  const state = { id, released: false, func };
+  // The engine holds `wrapper` weakly: this object keeps it (and `func`)
+  // alive, so the callback lives exactly as long as JavaScript holds `ptr`.
+  const state = { id, released: false, func, wrapper };
   const release = () => {
     if (!state.released) {
       state.released = true;
@@ -441,23 +527,36 @@ function FunctionType(retType, argTypes, abi) {
   this.alignment = POINTER_SIZE;
   this.indirection = 1;
   this.name = 'Function';
-  const self = this;
-  const sig = { ret: this.retType, args: this.argTypes, abi: this.abi };
+  // A plain JS function given where this type is expected becomes a
+  // Callback, one per function (the same function gives the same pointer);
+  // the Callback lives as long as the function does.
+  const callbacks = new WeakMap();
+  const sig = this;
+  const callbackFor = (fn) => {
+    let cb = callbacks.get(fn);
+    if (cb === undefined || cb[kCallback].released) {
+      cb = Callback(sig.retType, sig.argTypes, sig.abi, fn);
+      callbacks.set(fn, cb);
+    }
+    return cb;
+  };
+  Object.defineProperty(this, '_callbackFor', { value: callbackFor });
   this[kFunctionType] = function toPointer(name, i, v) {
     if (typeof v === 'function') {
-      const cb = Callback(sig.ret, sig.args, sig.abi, v);
+      const cb = callbackFor(v);
       codegen.S.pinned.push(cb);
       return ref.address(cb);
     }
     return codegen.addressOf(name, i, v);
   };
   this._fnCache = new Map();
-  void self;
 }
 
+/** A new Callback for `fn` with this signature (ffi-napi). */
 FunctionType.prototype.toPointer = function (fn) {
   return Callback(this.retType, this.argTypes, this.abi, fn);
 };
+/** A JS function calling the C function at `buf` (ffi-napi). */
 FunctionType.prototype.toFunction = function (buf) {
   return ForeignFunction(buf, this.retType, this.argTypes, this.abi);
 };
@@ -474,7 +573,7 @@ FunctionType.prototype.get = function get(buffer, offset) {
 };
 FunctionType.prototype.set = function set(buffer, offset, value) {
   let ptr;
-  if (typeof value === 'function') ptr = this.toPointer(value);
+  if (typeof value === 'function') ptr = this._callbackFor(value);
   else if (value === null || value === undefined || value instanceof Uint8Array) ptr = value;
   else throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Function: expected a function or a pointer Buffer, got ' + describe(value));
   ref.writePointer(buffer, offset || 0, ptr);
@@ -492,9 +591,14 @@ function stats() {
   return { fast, generic, callbacks, functions, libraries };
 }
 
+/** Declares C types and prototypes from a block of C declarations (lib/cdecl.js, docs/cdecl.md). */
+function cdef(source, lib) {
+  return require('./cdecl').cdef(source, lib);
+}
+
 module.exports = {
   Library, DynamicLibrary, ForeignFunction, VariadicForeignFunction, Callback,
-  Function: FunctionType, errno, stats,
+  Function: FunctionType, errno, stats, cdef,
   types: ref.types, LIB_EXT, FLAGS,
   RTLD_LAZY: FLAGS.RTLD_LAZY, RTLD_NOW: FLAGS.RTLD_NOW, RTLD_LOCAL: FLAGS.RTLD_LOCAL, RTLD_GLOBAL: FLAGS.RTLD_GLOBAL,
   RTLD_NOLOAD: FLAGS.RTLD_NOLOAD, RTLD_NODELETE: FLAGS.RTLD_NODELETE,

@@ -293,7 +293,8 @@ let uniq = 0;
 
 /**
  * Builds the synchronous wrapper and its `.async` twin.
- * @param {object} sig { name, id, ret: lowered, args: lowered[], slots: number[], retLen, retDeref, fnArg }
+ * @param {object} sig { name, id, ret: lowered, args: lowered[], slots: number[], retLen, retDeref, fnArgs }
+ *   `fnArgs[i]` converts a JS function to a pointer for an ffi.Function-typed argument i.
  *   `slots[i]` is the argument slot of argument i: its position for the
  *   generic path, or the register layout for the fast path (see
  *   `registerSlots`).
@@ -340,7 +341,7 @@ function generate(sig) {
   const values = helperValues.concat([sig.name, sig.id, sig.retDeref, sig.retLen, sig.ret.type, rsize]);
   sig.args.forEach((a, i) => {
     names.push('T' + i, 'FN' + i);
-    values.push(a.type, sig.fnArg);
+    values.push(a.type, sig.fnArgs ? sig.fnArgs[i] : null);
   });
   // eslint-disable-next-line no-new-func
   const factory = new Function(...names, src);
