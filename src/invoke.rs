@@ -331,6 +331,57 @@ mod tests {
         assert_eq!(&out[..2], &[6.0, 1.0]);
     }
 
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    union U {
+        f: [f32; 3],
+        i: i32,
+    }
+    extern "C" fn union_sum(u: U, k: i32) -> f32 {
+        // SAFETY: the caller wrote all three floats.
+        let f = unsafe { u.f };
+        (f[0] + f[1] + f[2]) * k as f32
+    }
+    extern "C" fn union_make(a: f32) -> U {
+        U {
+            f: [a, a * 2.0, a * 3.0],
+        }
+    }
+
+    #[test]
+    fn union_by_value_per_eightbyte() {
+        let p = Plan::new(
+            "union_sum".into(),
+            union_sum as *const () as usize,
+            d("f32"),
+            vec![d("<[f32;3],i32>"), d("i32")],
+            None,
+            0,
+            None,
+        )
+        .unwrap();
+        let u = U { f: [1.0, 2.0, 4.0] };
+        let args = [&u as *const U as usize as u64, 2];
+        // SAFETY: `union_sum` matches the declared signature.
+        let (r, _) = unsafe { call(&p, &args, std::ptr::null_mut()) };
+        assert_eq!(f64::from_bits(r), 14.0);
+        let m = Plan::new(
+            "union_make".into(),
+            union_make as *const () as usize,
+            d("<[f32;3],i32>"),
+            vec![d("f32")],
+            None,
+            0,
+            None,
+        )
+        .unwrap();
+        let mut out = [0f32; 8];
+        let args = [1.5f32.to_bits() as u64];
+        // SAFETY: `union_make` matches; `out` has 32 writable bytes.
+        unsafe { call(&m, &args, out.as_mut_ptr().cast()) };
+        assert_eq!(&out[..3], &[1.5, 3.0, 4.5]);
+    }
+
     #[test]
     fn normalisation() {
         assert_eq!(normalize(&d("i8"), 0xffff_ff80) as u32 as i32, -128);

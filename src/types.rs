@@ -255,41 +255,67 @@ impl TypeDesc {
         Ok(true)
     }
 
-    /// libffi has no union type. The System V classifier merges the classes
-    /// of the members: a union whose every scalar leaf is floating point
-    /// travels in SSE registers, anything else in integer registers (or in
-    /// memory above 16 bytes). An equivalent struct of same-class elements
-    /// reproduces that classification.
+    /// libffi has no union type. The System V classifier looks at each
+    /// eightbyte separately and merges the classes of every member scalar
+    /// overlapping it: SSE only when all of them are floating point. An
+    /// equivalent struct reproduces that: one element per 4-byte chunk, `f32`
+    /// where every overlapping scalar is a float/double, `u32` otherwise
+    /// (libffi merges the chunks of an eightbyte the same way), with the same
+    /// size as the union. Above 16 bytes the union is passed in memory and
+    /// the element classes do not matter.
     fn union_ffi(&self) -> Result<Type> {
         let l = self.layout()?;
         if l.size == 0 {
             return Err(Error::invalid_type("an empty union cannot be passed by value"));
         }
         let mut leaves = Vec::new();
-        self.leaves(&mut leaves);
-        let all_float = !leaves.is_empty() && leaves.iter().all(|t| t.is_float());
-        if all_float && l.size.is_multiple_of(4) {
-            let elems: Vec<Type> = if l.size.is_multiple_of(8) {
-                (0..l.size / 8).map(|_| Type::f64()).collect()
+        self.scalar_leaves(0, &mut leaves)?;
+        let mut elems = Vec::new();
+        let mut off = 0;
+        while off < l.size {
+            let chunk = if l.size - off >= 4 {
+                4
+            } else if l.size - off >= 2 {
+                2
             } else {
-                (0..l.size / 4).map(|_| Type::f32()).collect()
+                1
             };
-            return Ok(Type::structure(elems));
+            let overlapping = leaves.iter().filter(|(o, n, _)| *o < off + chunk && off < o + n);
+            let mut any = false;
+            let mut all_float = true;
+            for (_, _, float) in overlapping {
+                any = true;
+                all_float &= *float;
+            }
+            elems.push(if chunk == 4 && any && all_float {
+                Type::f32()
+            } else {
+                int_of(chunk)
+            });
+            off += chunk;
         }
-        let a = l.align.min(8);
-        Ok(Type::structure((0..l.size / a).map(|_| int_of(a))))
+        Ok(Type::structure(elems))
     }
 
-    fn leaves<'a>(&'a self, out: &mut Vec<&'a TypeDesc>) {
+    /// Every scalar inside the type with its byte offset and size, and
+    /// whether it is floating point.
+    fn scalar_leaves(&self, base: usize, out: &mut Vec<(usize, usize, bool)>) -> Result<()> {
         match self {
             TypeDesc::Struct { fields, .. } | TypeDesc::Union { fields } => {
-                for f in fields {
-                    f.leaves(out);
+                let l = self.layout()?;
+                for (f, o) in fields.iter().zip(l.offsets) {
+                    f.scalar_leaves(base + o, out)?;
                 }
             }
-            TypeDesc::Array { elem, .. } => elem.leaves(out),
-            t => out.push(t),
+            TypeDesc::Array { elem, len } => {
+                let size = elem.layout()?.size;
+                for i in 0..*len {
+                    elem.scalar_leaves(base + i * size, out)?;
+                }
+            }
+            t => out.push((base, t.layout()?.size, t.is_float())),
         }
+        Ok(())
     }
 }
 
@@ -526,6 +552,8 @@ mod tests {
     fn lowering() {
         assert!(TypeDesc::parse("{f32,f32,f32}").unwrap().to_ffi().is_ok());
         assert!(TypeDesc::parse("<f32,f64>").unwrap().to_ffi().is_ok());
+        // union { float f[3]; int i; }: 12 bytes, align 4
+        assert!(TypeDesc::parse("<[f32;3],i32>").unwrap().to_ffi().is_ok());
         assert!(TypeDesc::parse("!{u8,u32}").unwrap().to_ffi().is_err());
         assert!(TypeDesc::parse("!{u32,u32}").unwrap().to_ffi().is_ok());
         assert!(TypeDesc::parse("{v}").unwrap().layout().is_err());
