@@ -9,7 +9,13 @@ const native = require('./native');
 const ref = require('../ref');
 const { makeError, describe } = require('./errors');
 
-const { kAddr } = ref._internal;
+const { kAddr, kForeign } = ref._internal;
+
+function hide(obj, key, value) {
+  try {
+    Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+  } catch (_) { /* frozen or sealed: not cached */ }
+}
 const { I32, U32, F32, F64, I64, U64, U8 } = native;
 const SLOT_ARG0 = native.SLOT_ARG0;
 const BLOCK_ADDRESS = native.BLOCK_ADDRESS;
@@ -73,7 +79,7 @@ function addressOf(name, i, v) {
     let a = v[kAddr];
     if (a === undefined) {
       a = native.address(v);
-      if (v instanceof Uint8Array) { try { v[kAddr] = a; } catch (_) { /* not cacheable */ } }
+      if (v instanceof Uint8Array) hide(v, kAddr, a);
     }
     return a;
   }
@@ -181,6 +187,7 @@ function retPtr(ab, len, T) {
     return b;
   }
   const b = Buffer.from(ab, 0, len);
+  hide(b, kForeign, true);
   b.type = T;
   return b;
 }
@@ -270,8 +277,9 @@ function retCode(kind) {
     case 'u32': return 'U32[2]';
     case 'b': return 'I32[2] !== 0';
     case 'f32': case 'f64': return 'F64[1]';
-    case 'i64': return '((v) => (v >= -9007199254740991 && v <= 9007199254740991) ? v : I64[1].toString())(I32[3] * 4294967296 + U32[2])';
-    case 'u64': return '((v) => v <= 9007199254740991 ? v : U64[1].toString())(U32[3] * 4294967296 + U32[2])';
+    // ref-napi's convention: a Number when |v| <= 2^53, else a decimal string.
+    case 'i64': return '(((h, l) => ((h >= -2097152 && h < 2097152) || (h === 2097152 && l === 0)) ? h * 4294967296 + l : I64[1].toString())(I32[3], U32[2]))';
+    case 'u64': return '(((h, l) => (h < 2097152 || (h === 2097152 && l === 0)) ? h * 4294967296 + l : U64[1].toString())(U32[3], U32[2]))';
     case 'p': return 'retPtr(r, RLEN, RT)';
     case 's': return 'r';
     case 'agg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';

@@ -40,7 +40,9 @@ function lower(type) {
     const desc = typeof t[kDesc] === 'function' ? t[kDesc]() : t[kDesc];
     r = { type: t, kind: 'agg', desc, size: t.size };
   } else if (t[kFunctionType]) {
-    r = { type: t, kind: 'fn', desc: 'p', size: t.size };
+    // A function pointer travels as a plain 64-bit integer: the ffi.Function
+    // type's own get/set convert it (like a custom type).
+    r = { type: t, kind: 'fn', desc: 'u64', size: t.size };
   } else {
     const k = t[kKind];
     const b = k && BUILTIN[k];

@@ -1,0 +1,294 @@
+'use strict';
+// Every bad input is a JS error with a stable ERR_REFFI_* code and the
+// right class, raised before anything reaches C.
+const { describe, it } = require('node:test');
+const assert = require('node:assert');
+const ffi = require('../lib/ffi');
+const ref = require('../lib/ref');
+const { CLASSES } = require('../lib/internal/errors');
+const { libPath } = require('./native/build.js');
+
+const BASIC = libPath('basic');
+const lib = ffi.Library(BASIC, {
+  id_i8: ['int8', ['int8']],
+  id_u8: ['uint8', ['uint8']],
+  id_i16: ['int16', ['int16']],
+  id_u16: ['uint16', ['uint16']],
+  id_i32: ['int32', ['int32']],
+  id_u32: ['uint32', ['uint32']],
+  id_i64: ['int64', ['int64']],
+  id_u64: ['uint64', ['uint64']],
+  id_double: ['double', ['double']],
+  id_float: ['float', ['float']],
+  bool_id: ['bool', ['bool']],
+  add_i32: ['int', ['int', 'int']],
+  mix6: ['double', ['int', 'double', 'int', 'double', 'int', 'double']],
+  int7: ['long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']],
+  str_len: ['size_t', ['string']],
+  ptr_id: ['pointer', ['pointer']],
+  answer: ['int', []],
+});
+
+/** assert.throws with code, class and message checks. */
+function throwsCode(fn, code, Class, message) {
+  const expected = { code };
+  if (message) expected.message = message;
+  assert.throws(fn, (e) => {
+    assert.strictEqual(e.code, code, 'code: ' + e.code + ' (' + e.message + ')');
+    if (Class) assert.ok(e instanceof Class, 'class: ' + e.constructor.name);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+describe('error codes', () => {
+  it('every code is ERR_REFFI_* and maps to an Error class', () => {
+    for (const [code, C] of Object.entries(CLASSES)) {
+      assert.match(code, /^ERR_REFFI_[A-Z_]+$/);
+      assert.ok(C === Error || Error.isPrototypeOf(C));
+    }
+  });
+});
+
+describe('spec errors at Library() time', () => {
+  it('unknown argument type name: names the function and the argument', () => {
+    throwsCode(() => ffi.Library(BASIC, { add_i32: ['int', ['int', 'in t32x']] }), 'ERR_REFFI_UNKNOWN_TYPE', TypeError,
+      /argument 1 of "add_i32".*"in t32x"/);
+  });
+
+  it('unknown return type name', () => {
+    throwsCode(() => ffi.Library(BASIC, { answer: ['integer', []] }), 'ERR_REFFI_UNKNOWN_TYPE', TypeError,
+      /return type of "answer".*"integer"/);
+  });
+
+  it('unknown fixed or variadic type of a variadic function', () => {
+    throwsCode(() => ffi.Library(BASIC, { sum_variadic: ['int', ['nope'], { varargs: true }] }),
+      'ERR_REFFI_UNKNOWN_TYPE', TypeError, /argument 0 of "sum_variadic"/);
+    const l = ffi.Library(BASIC, { sum_variadic: ['int', ['int'], { varargs: true }] });
+    throwsCode(() => l.sum_variadic('int', 'nope'), 'ERR_REFFI_UNKNOWN_TYPE', TypeError, /variadic argument 2 of "sum_variadic"/);
+  });
+
+  it('a type object that is not a type', () => {
+    throwsCode(() => ffi.Library(BASIC, { add_i32: ['int', [{}, 'int']] }), 'ERR_REFFI_UNKNOWN_TYPE', TypeError, /argument 0 of "add_i32"/);
+  });
+
+  it('void as an argument type', () => {
+    throwsCode(() => ffi.Library(BASIC, { add_i32: ['int', ['void', 'int']] }), 'ERR_REFFI_INVALID_TYPE', TypeError, /argument 0 of "add_i32"/);
+  });
+
+  it('malformed spec entries and arguments', () => {
+    throwsCode(() => ffi.Library(BASIC, { add_i32: ['int', 'int'] }), 'ERR_REFFI_ARG_TYPE', TypeError, /"add_i32"/);
+    throwsCode(() => ffi.Library(BASIC, { add_i32: 'int' }), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.Library(BASIC, { add_i32: ['int', ['int', 'int'], 5] }), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.Library(BASIC, 'add_i32'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.Library(42, {}), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.Library(BASIC, {}, 7), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+
+  it('library not found: lists the paths tried and the loader message', () => {
+    throwsCode(() => ffi.Library('libreffi_surely_missing', { f: ['int', []] }), 'ERR_REFFI_LIBRARY_NOT_FOUND', Error,
+      /libreffi_surely_missing\.so: cannot open shared object file[\s\S]*Also tried: .*libreffi_surely_missing\.so\.0/);
+    throwsCode(() => new ffi.DynamicLibrary('/nonexistent/dir/libx.so'), 'ERR_REFFI_LIBRARY_NOT_FOUND', Error,
+      /Dynamic Linking Error: could not load "\/nonexistent\/dir\/libx\.so": .*No such file or directory/);
+  });
+
+  it('a file that is not a library: the loader message', () => {
+    throwsCode(() => new ffi.DynamicLibrary(__filename), 'ERR_REFFI_LIBRARY_NOT_FOUND', Error, /invalid ELF header|file too short/);
+  });
+
+  it('symbol not found: names the symbol and the library', () => {
+    throwsCode(() => ffi.Library(BASIC, { no_such_function: ['int', []] }), 'ERR_REFFI_SYMBOL_NOT_FOUND', Error,
+      /no_such_function[\s\S]*libbasic\.so/);
+    throwsCode(() => new ffi.DynamicLibrary(null).get('reffi_no_such_symbol'), 'ERR_REFFI_SYMBOL_NOT_FOUND', Error,
+      /Dynamic Symbol Retrieval Error: .*reffi_no_such_symbol/);
+  });
+
+  it('bad DynamicLibrary / ForeignFunction arguments', () => {
+    throwsCode(() => new ffi.DynamicLibrary({}), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => new ffi.DynamicLibrary(BASIC, 'now'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => new ffi.DynamicLibrary(BASIC).get(42), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.ForeignFunction(12345, 'int', []), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.ForeignFunction(ref.NULL, 'int', []), 'ERR_REFFI_NULL_POINTER', Error);
+    const sym = new ffi.DynamicLibrary(BASIC).get('answer');
+    throwsCode(() => ffi.ForeignFunction(sym, 'int', 'int'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.ForeignFunction(sym, undefined, []), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ffi.VariadicForeignFunction(sym, 'int', 'int'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ffi.VariadicForeignFunction('printf', 'int', []), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+});
+
+describe('call errors', () => {
+  it('wrong argument count, sync and async', () => {
+    throwsCode(() => lib.add_i32(1), 'ERR_REFFI_ARG_COUNT', TypeError, /"add_i32" expects 2 arguments, got 1/);
+    throwsCode(() => lib.add_i32(1, 2, 3), 'ERR_REFFI_ARG_COUNT', TypeError);
+    throwsCode(() => lib.answer(1), 'ERR_REFFI_ARG_COUNT', TypeError);
+    throwsCode(() => lib.int7(1, 2, 3, 4, 5, 6), 'ERR_REFFI_ARG_COUNT', TypeError);
+    throwsCode(() => lib.add_i32.async(1), 'ERR_REFFI_ARG_COUNT', TypeError);
+  });
+
+  it('wrong argument type: which argument, expected, got', () => {
+    throwsCode(() => lib.add_i32(1, 'two'), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 1 of "add_i32": expected an integer, got "two"/);
+    throwsCode(() => lib.add_i32({}, 1), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 0 of "add_i32"/);
+    throwsCode(() => lib.add_i32(null, 1), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.add_i32(undefined, 1), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.mix6(1, 2, 3, 'x', 5, 6), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 3 of "mix6": expected a number, got "x"/);
+    throwsCode(() => lib.id_double(null), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.id_float('1.5'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.bool_id('yes'), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 0 of "bool_id": expected a boolean/);
+    throwsCode(() => lib.str_len(42), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 0 of "str_len": expected a string, Buffer or null, got 42/);
+    throwsCode(() => lib.str_len({}), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.ptr_id(1234), 'ERR_REFFI_ARG_TYPE', TypeError, /argument 0 of "ptr_id": expected a Buffer \(pointer\) or null, got 1234/);
+    throwsCode(() => lib.ptr_id('0x1234'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.id_i64({}), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.id_i64('twelve'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => lib.add_i32.async('x', 1, () => {}), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+
+  it('integers out of range are RangeErrors', () => {
+    const cases = [
+      ['id_i8', 128], ['id_i8', -129], ['id_u8', 256], ['id_u8', -1], ['id_i16', 32768], ['id_u16', 65536],
+      ['id_i32', 2 ** 31], ['id_i32', -(2 ** 31) - 1], ['id_u32', 2 ** 32], ['id_u32', -1],
+      ['id_i64', 2n ** 63n], ['id_i64', '9223372036854775808'], ['id_i64', 2 ** 63],
+      ['id_u64', -1], ['id_u64', 2n ** 64n], ['id_u64', '18446744073709551616'], ['id_u64', 2 ** 64],
+      ['id_i8', 1000n], ['id_i32', 11111111111111111111],
+    ];
+    for (const [fn, v] of cases) {
+      throwsCode(() => lib[fn](v), 'ERR_REFFI_ARG_RANGE', RangeError, /argument 0 of/);
+    }
+  });
+
+  it('NaN, Infinity and fractions where an integer is expected', () => {
+    for (const fn of ['id_i8', 'id_u16', 'id_i32', 'id_u32', 'id_i64', 'id_u64']) {
+      for (const v of [NaN, 1.5, -0.25, Infinity]) {
+        throwsCode(() => lib[fn](v), 'ERR_REFFI_ARG_RANGE', RangeError);
+      }
+    }
+    throwsCode(() => lib.id_i32(0.5), 'ERR_REFFI_ARG_RANGE', RangeError, /expected an integer, got 0\.5/);
+    throwsCode(() => lib.id_i64('1.5'), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+
+  it('a failed call leaves the engine usable', () => {
+    assert.throws(() => lib.add_i32(1, 'x'));
+    assert.strictEqual(lib.add_i32(1, 2), 3);
+    assert.throws(() => lib.str_len(5));
+    assert.strictEqual(lib.str_len('four'), 4);
+  });
+
+  it('calling into a closed library', () => {
+    const dl = new ffi.DynamicLibrary(BASIC);
+    const f = ffi.ForeignFunction(dl.get('answer'), 'int', []);
+    dl.close();
+    throwsCode(() => f(), 'ERR_REFFI_LIBRARY_CLOSED', Error, /"answer"/);
+    throwsCode(() => dl.get('answer'), 'ERR_REFFI_LIBRARY_CLOSED', Error);
+  });
+});
+
+describe('ref errors', () => {
+  it('deref of NULL', () => {
+    const p = ref.alloc(ref.refType('int')); // an int* holding NULL
+    const nullInt = p.deref();
+    assert.ok(nullInt.isNull());
+    throwsCode(() => nullInt.deref(), 'ERR_REFFI_NULL_POINTER', Error, /NULL/);
+    throwsCode(() => ref.deref(nullInt), 'ERR_REFFI_NULL_POINTER', Error);
+    const pp = ref.alloc('int **');
+    throwsCode(() => pp.deref().deref(), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.deref(ref.get(Buffer.alloc(8), 0, 'double *')), 'ERR_REFFI_NULL_POINTER', Error, /double/);
+    const fromC = ffi.Library(BASIC, { ptr_null: ['int *', []] }).ptr_null();
+    throwsCode(() => fromC.deref(), 'ERR_REFFI_NULL_POINTER', Error);
+  });
+
+  it('reading or writing through NULL', () => {
+    throwsCode(() => ref.get(ref.NULL, 0, 'int'), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.set(ref.NULL, 0, 1, 'int'), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.readPointer(ref.NULL), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.readCString(ref.NULL), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.NULL.readCString(), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.reinterpret(ref.NULL, 4), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.reinterpretUntilZeros(ref.NULL, 1), 'ERR_REFFI_NULL_POINTER', Error);
+    throwsCode(() => ref.NULL.readObject(), 'ERR_REFFI_NULL_POINTER', Error);
+  });
+
+  it('get / set / readPointer / writePointer past a Buffer\'s end', () => {
+    throwsCode(() => ref.get(Buffer.alloc(2), 0, 'int'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError, /past the end of a 2-byte Buffer/);
+    throwsCode(() => ref.get(Buffer.alloc(8), 5, 'int'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.get(Buffer.alloc(8), 1, 'double'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.set(Buffer.alloc(3), 0, 1, 'int32'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.set(Buffer.alloc(8), 4, 1, 'int64'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.readPointer(Buffer.alloc(4)), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.readPointer(Buffer.alloc(8), 1), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.writePointer(Buffer.alloc(8), 4, Buffer.alloc(1)), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.readInt64LE(Buffer.alloc(7), 0), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.writeUInt64BE(Buffer.alloc(8), 1, 1), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.readObject(Buffer.alloc(4)), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.alloc('int').deref.call(Buffer.alloc(1)), 'ERR_REFFI_INVALID_TYPE', TypeError);
+  });
+
+  it('a pointer of unknown size must be reinterpret()ed before reading it', () => {
+    const p = ffi.Library(BASIC, { the_int_ptr: ['pointer', []] }).the_int_ptr();
+    throwsCode(() => ref.get(p, 0, 'int'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError, /reinterpret/);
+    assert.strictEqual(ref.get(p.reinterpret(4), 0, 'int'), 1234);
+  });
+
+  it('readCString past a Buffer\'s end', () => {
+    throwsCode(() => ref.readCString(Buffer.from('abc')), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError, /no NUL terminator/);
+    throwsCode(() => ref.readCString(Buffer.from('abc\0'), 4), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => Buffer.from('abc\0').readCString(10), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.reinterpretUntilZeros(Buffer.from('abc'), 1), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    // a reinterpret()ed view of JS memory stays bounded by its new length
+    throwsCode(() => Buffer.from('abcdef').reinterpret(3).readCString(), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+  });
+
+  it('writeCString needs room for the NUL and a string', () => {
+    throwsCode(() => ref.writeCString(Buffer.alloc(4), 4, 'x'), 'ERR_REFFI_OUT_OF_BOUNDS', RangeError);
+    throwsCode(() => ref.writeCString(Buffer.alloc(4), 0, 5), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.allocCString(5), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+
+  it('values that do not fit the type when set', () => {
+    throwsCode(() => ref.alloc('int8', 200), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('uint16', -1), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('int32', 1.5), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('int32', NaN), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('int32', 'x'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('double', 'x'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('bool', 'x'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('uint64', -1), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('CString', 5), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('int *', 5), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.writePointer(Buffer.alloc(8), 0, 'x'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('char', ''), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.alloc('char', '\u00e9'), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('uchar', '\u2713'), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('bool', 256), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.alloc('int16', 40000n), 'ERR_REFFI_ARG_RANGE', RangeError);
+  });
+
+  it('unknown encodings', () => {
+    throwsCode(() => ref.writeCString(Buffer.alloc(8), 0, 'x', 'klingon'), 'ERR_REFFI_ARG_TYPE', TypeError, /encoding/);
+    throwsCode(() => ref.allocCString('x', 'klingon'), 'ERR_REFFI_ARG_TYPE', TypeError, /encoding/);
+  });
+
+  it('bad offsets, sizes and non-Buffers', () => {
+    throwsCode(() => ref.get(Buffer.alloc(8), -1, 'int'), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.get(Buffer.alloc(8), 0.5, 'int'), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.readPointer(Buffer.alloc(8), 0, -1), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.reinterpret(Buffer.alloc(8), -1), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.reinterpretUntilZeros(Buffer.alloc(8), 0), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.reinterpret(Buffer.alloc(8), 4, 0.5), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.writeInt64(Buffer.alloc(8), -8, 1), 'ERR_REFFI_ARG_RANGE', RangeError);
+    throwsCode(() => ref.address('not a buffer'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.get({}, 0, 'int'), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.deref(null), 'ERR_REFFI_ARG_TYPE', TypeError);
+    throwsCode(() => ref.readInt64(42), 'ERR_REFFI_ARG_TYPE', TypeError);
+  });
+
+  it('type errors', () => {
+    throwsCode(() => ref.coerceType('unsigned banana'), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ref.alloc('banana'), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ref.derefType('int'), 'ERR_REFFI_INVALID_TYPE', TypeError);
+    throwsCode(() => ref.deref(Buffer.alloc(4)), 'ERR_REFFI_INVALID_TYPE', TypeError, /unknown "type"/);
+    throwsCode(() => ref.alloc({ size: -1, indirection: 1, get() {}, set() {} }), 'ERR_REFFI_INVALID_TYPE', TypeError);
+    throwsCode(() => ref.get(Buffer.alloc(4), 0, { size: 4, indirection: 0, get() {}, set() {} }), 'ERR_REFFI_INVALID_TYPE', TypeError);
+    throwsCode(() => ref.set(Buffer.alloc(4), 0, 1, { size: 4, indirection: 0, get() {}, set() {} }), 'ERR_REFFI_INVALID_TYPE', TypeError);
+  });
+});
