@@ -592,8 +592,8 @@ function stats() {
 }
 
 /** Declares C types and prototypes from a block of C declarations (lib/cdecl.js, docs/cdecl.md). */
-function cdef(source, lib) {
-  return require('./cdecl').cdef(source, lib);
+function cdef(source, lib, options) {
+  return require('./cdecl').cdef(source, lib, options);
 }
 
 module.exports = {

@@ -329,6 +329,16 @@ entry!(js_release_callback, 1, |env, st, a| {
     Ok(null_mut())
 });
 
+// cdeclParse(source, typeNames, constants, mode) -> JSON description (see src/cdecl.rs)
+entry!(js_cdecl_parse, 4, |env, _st, a| {
+    let src = env.string(a[0], "C declarations")?;
+    let names = env.string(a[1], "type names")?;
+    let consts = env.string(a[2], "constants")?;
+    let mode = crate::cdecl::Mode::from_name(&env.string(a[3], "mode")?)
+        .ok_or_else(|| Error::internal("cdeclParse: unknown mode"))?;
+    env.string_value(&crate::cdecl::parse_to_json(&src, &names, &consts, mode))
+});
+
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `arg` is the pointer `install` returned in `init`; Node
@@ -347,7 +357,7 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
     // SAFETY: the hook runs once at teardown and frees `st`.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(cleanup), st.cast()) };
     let r = (|| -> Result<()> {
-        let fns: [(&str, sys::napi_callback); 18] = [
+        let fns: [(&str, sys::napi_callback); 19] = [
             ("call", Some(js_call)),
             ("callAsync", Some(js_call_async)),
             ("prepare", Some(js_prepare)),
@@ -365,6 +375,7 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
             ("stats", Some(js_stats)),
             ("createCallback", Some(js_create_callback)),
             ("releaseCallback", Some(js_release_callback)),
+            ("cdeclParse", Some(js_cdecl_parse)),
             ("pointerSize", None),
         ];
         for (name, f) in fns {

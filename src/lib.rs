@@ -10,6 +10,7 @@
 pub mod async_call;
 pub mod binding;
 pub mod callback;
+pub mod cdecl;
 pub mod env;
 pub mod error;
 pub mod invoke;
