@@ -368,6 +368,7 @@ function argFromC(l) {
     }
     case 'agg': return (v) => l.type.get(v, 0); // v: a Buffer holding a copy
     case 'fn': case 'custom': return (v) => {
+      if (v instanceof Uint8Array) return l.type.get(v, 0); // a custom type of odd size: a copy of its bytes
       const tmp = Buffer.alloc(8);
       writeRaw(tmp, l.desc, v);
       return l.type.get(tmp, 0);
@@ -444,13 +445,18 @@ function retToC(l, keep, cbName) {
       l.type.set(tmp, 0, v);
       return tmp;
     };
-    case 'fn': case 'custom': return (v) => {
-      const tmp = Buffer.alloc(8);
-      l.type.set(tmp, 0, v);
-      hold(tmp);
-      hold(v);
-      return readRaw(tmp, l.desc);
-    };
+    case 'fn': case 'custom': {
+      // 'o<size>:<align>' (a custom type known only by an odd size) travels
+      // as its bytes; every other descriptor as a scalar.
+      const bytes = l.desc[0] === 'o';
+      return (v) => {
+        const tmp = Buffer.alloc(Math.max(l.type.size || 0, 8));
+        l.type.set(tmp, 0, v);
+        hold(tmp);
+        hold(v);
+        return bytes ? tmp : readRaw(tmp, l.desc);
+      };
+    }
     default: throw makeError('ERR_REFFI_INTERNAL', 'no callback return conversion for ' + l.kind);
   }
 }

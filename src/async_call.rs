@@ -110,6 +110,13 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
     unsafe { (*data).work = work };
     // SAFETY: `work` was just created on this env.
     if unsafe { sys::napi_queue_async_work(env.raw(), work) } != sys::Status::napi_ok {
+        // SAFETY: the work was never queued, so neither `execute` nor
+        // `complete` will run: the job and the work are still ours.
+        let job = unsafe { Box::from_raw(data) };
+        // SAFETY: `work` belongs to this env and is not queued.
+        unsafe { sys::napi_delete_async_work(env.raw(), work) };
+        finish_lib(&job.plan);
+        env.delete_reference(job.callback);
         return Err(Error::internal("could not queue async work"));
     }
     Ok(())

@@ -8,22 +8,26 @@
 //!   foreign call that triggered it;
 //! - on any other thread, the invocation is queued to the environment's
 //!   thread through one thread-safe function, and the calling thread waits
-//!   for the result. If that environment's thread is itself blocked inside a
-//!   synchronous foreign call it cannot service the request; the invocation
-//!   is then abandoned (C receives zero) and the blocked call throws
-//!   `ERR_REFFI_CALLBACK_THREAD_BLOCKED` when it returns — never a silent
-//!   deadlock.
+//!   for the result. If that environment's thread stays blocked inside a
+//!   synchronous foreign call it cannot service the request; after a short
+//!   grace ([`BLOCKED_GRACE`]) the invocation is abandoned (C receives zero)
+//!   and the blocked call throws `ERR_REFFI_CALLBACK_THREAD_BLOCKED` when it
+//!   returns — never a silent deadlock. A JS exception thrown there is
+//!   reported as an uncaught exception.
 //!
-//! Lifetime: a released (or garbage-collected) callback keeps its code and
-//! a small tombstone forever, so C calling a stale pointer gets a clear
-//! error and a zero result instead of a jump into freed memory.
+//! Lifetime: the core holds the JS function weakly; the JS callback object
+//! (a pointer Buffer) holds it strongly, so the callback lives exactly as
+//! long as JavaScript holds that object. A released (or garbage-collected)
+//! callback keeps its code and a small tombstone forever, so C calling a
+//! stale pointer gets a clear error and a zero result instead of a jump into
+//! freed memory.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libffi::middle::Cif;
 use libffi::raw::{ffi_cif, ffi_closure};
@@ -34,6 +38,13 @@ use crate::error::{Error, Result};
 use crate::napi_env::Env;
 use crate::plan::MAX_ARGS;
 use crate::types::TypeDesc;
+
+/// How long the JS thread may stay inside synchronous foreign calls while a
+/// foreign thread waits for a callback before the request is abandoned.
+/// Short calls that merely overlap the request do not trip it.
+pub const BLOCKED_GRACE: Duration = Duration::from_millis(50);
+const BUSY_TICK: Duration = Duration::from_millis(1);
+const IDLE_TICK: Duration = Duration::from_millis(10);
 
 /// The immutable libffi parts of a callback.
 struct Native {
@@ -51,12 +62,14 @@ pub struct CallbackCore {
     pub id: u32,
     alive: AtomicBool,
     shared: Arc<Shared>,
+    hub: Arc<Hub>,
     owner: usize,
     raw_env: usize,
     args: Vec<TypeDesc>,
     ret: TypeDesc,
     ret_size: usize,
-    /// Strong reference to the JS function; touched only on the owner thread.
+    /// Weak reference to the JS function (the JS callback object holds it
+    /// strongly); touched only on the owner thread.
     js: AtomicPtr<sys::napi_ref__>,
     native: Native,
 }
@@ -80,23 +93,35 @@ impl CallbackCore {
         }
     }
 
+    fn released_error(&self) -> Error {
+        Error::callback_released(format!(
+            "callback #{} was called by C after it was released or garbage-collected; C received 0",
+            self.id
+        ))
+    }
+
     fn dispatch(&self, ret: *mut c_void, args: *mut *mut c_void) {
         zero_ret(ret, self.ret_size);
         if !self.shared.alive.load(Ordering::Acquire) {
+            // The environment is gone (worker terminated): nobody is left
+            // to tell; C gets zero.
             return;
         }
         let on_owner = EnvState::current_ptr() as usize == self.owner;
+        if !on_owner && self.hub.exiting.load(Ordering::Acquire) {
+            // The JS thread is exiting and will never serve the queue again.
+            return;
+        }
         if !self.alive.load(Ordering::Acquire) {
-            let e = Error::callback_released(format!(
-                "callback #{} was called by C after it was released or garbage-collected; C received 0",
-                self.id
-            ));
+            let e = self.released_error();
             if on_owner {
                 // SAFETY: on the owner thread the environment is alive
                 // (checked above) and we are inside a native call from it.
                 unsafe { Env::from_raw(self.raw_env as sys::napi_env) }.throw(&e);
             } else {
-                eprintln!("reffi: {}", e);
+                // Reported on the JS thread as an uncaught exception; this
+                // thread does not wait for it.
+                self.post(Item::Report(e));
             }
             return;
         }
@@ -104,97 +129,146 @@ impl CallbackCore {
             // SAFETY: we are on the environment's own thread, inside a foreign
             // call it made, so its napi_env is valid here.
             let env = unsafe { Env::from_raw(self.raw_env as sys::napi_env) };
-            self.invoke_js(&env, ret, args, false);
+            self.invoke_sync(&env, ret, args);
         } else {
             self.via_event_loop(ret, args);
         }
     }
 
-    fn via_event_loop(&self, ret: *mut c_void, args: *mut *mut c_void) {
-        let blocked = || {
-            self.shared.set_pending(Error::callback_thread(format!(
-                "callback #{} was called from another thread while its JavaScript thread was blocked in a synchronous foreign call; C received 0. Use .async() for calls that invoke callbacks from other threads and wait for them.",
-                self.id
-            )));
+    /// Queues `item` to the environment's thread. Returns false if the
+    /// thread-safe function is gone or refused it (the item is dropped).
+    fn post(&self, item: Item) -> bool {
+        let Ok(guard) = self.shared.tsfn.read() else {
+            return false;
         };
-        if self.shared.sync_depth.load(Ordering::Acquire) > 0 {
-            blocked();
-            return;
+        let Some(h) = *guard else { return false };
+        let data = Box::into_raw(Box::new(item)) as *mut c_void;
+        // SAFETY: the handle is live while the read lock is held (its
+        // finalizer clears it under the write lock); `data` is an owned Box
+        // that `call_js` reclaims.
+        let st = unsafe { sys::napi_call_threadsafe_function(h.0, data, sys::ThreadsafeFunctionCallMode::blocking) };
+        if st != sys::Status::napi_ok {
+            // SAFETY: the queue refused the item, so ownership is still ours.
+            drop(unsafe { Box::from_raw(data as *mut Item) });
+            return false;
         }
+        true
+    }
+
+    /// A call from a thread other than the environment's: queue it to the
+    /// environment's event loop and wait. While waiting, watch for the JS
+    /// thread being stuck inside one synchronous foreign call (typically the
+    /// very call that started this thread and now joins it): if it stays
+    /// inside synchronous calls for [`BLOCKED_GRACE`], the request cannot be
+    /// serviced, so it is abandoned (C gets zero) and the blocked call throws
+    /// `ERR_REFFI_CALLBACK_THREAD_BLOCKED` when it returns.
+    fn via_event_loop(&self, ret: *mut c_void, args: *mut *mut c_void) {
         let waiter = Arc::new(Waiter {
             core: self as *const CallbackCore,
-            ret,
             args,
+            out: OutBuf::new(self.ret_size),
             state: Mutex::new(WaitState::Pending),
             cv: Condvar::new(),
         });
-        {
-            let Ok(guard) = self.shared.tsfn.read() else { return };
-            let Some(h) = *guard else { return };
-            let data = Arc::into_raw(waiter.clone()) as *mut c_void;
-            // SAFETY: the handle is live while the read lock is held (its
-            // finalizer clears it under the write lock); `data` is an owned
-            // Arc that `call_js` reclaims.
-            let st =
-                unsafe { sys::napi_call_threadsafe_function(h.0, data, sys::ThreadsafeFunctionCallMode::blocking) };
-            if st != sys::Status::napi_ok {
-                // SAFETY: the queue refused the item, so ownership is still ours.
-                drop(unsafe { Arc::from_raw(data as *const Waiter) });
-                return;
-            }
+        if !self.post(Item::Call(waiter.clone())) {
+            return;
         }
         let Ok(mut s) = waiter.state.lock() else { return };
+        let mut busy_since: Option<Instant> = None;
         loop {
+            let exiting = self.hub.exiting.load(Ordering::Acquire);
             match *s {
-                WaitState::Done => return,
-                WaitState::Pending if self.shared.sync_depth.load(Ordering::Acquire) > 0 => {
-                    *s = WaitState::Cancelled;
-                    blocked();
+                WaitState::Done => {
+                    // SAFETY: Done: the JS thread finished writing `out` before
+                    // setting the state under the lock we hold; `ret` is
+                    // libffi's result buffer of at least max(size, 8) bytes.
+                    unsafe { waiter.out.copy_to(ret, self.ret_size) };
                     return;
                 }
-                _ => {}
+                WaitState::Cancelled => return,
+                // The JS thread is reading the arguments out of our frame.
+                WaitState::Reading => busy_since = None,
+                WaitState::Called => {
+                    // JS runs and writes into `out`, which the waiter owns:
+                    // leaving now is safe. Only done when the process is
+                    // exiting from inside this very callback.
+                    if exiting {
+                        *s = WaitState::Cancelled;
+                        return;
+                    }
+                    busy_since = None;
+                }
+                WaitState::Pending => {
+                    if exiting || !self.shared.alive.load(Ordering::Acquire) || !self.alive.load(Ordering::Acquire) {
+                        // Exiting, environment gone, or the callback released
+                        // before it could run: C gets 0.
+                        *s = WaitState::Cancelled;
+                        return;
+                    }
+                    if self.shared.sync_depth.load(Ordering::Acquire) > 0 {
+                        let since = *busy_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() >= BLOCKED_GRACE {
+                            *s = WaitState::Cancelled;
+                            drop(s);
+                            self.shared.set_pending(Error::callback_thread(format!(
+                                "callback #{} was called from another thread while its JavaScript thread was blocked in a synchronous foreign call; C received 0. Call functions that make other threads run callbacks and wait for them with .async().",
+                                self.id
+                            )));
+                            return;
+                        }
+                    } else {
+                        busy_since = None;
+                    }
+                }
             }
-            s = match waiter.cv.wait_timeout(s, Duration::from_millis(20)) {
+            // Sample often while the JS thread is inside a synchronous call;
+            // otherwise `finish` wakes us.
+            let tick = if busy_since.is_some() { BUSY_TICK } else { IDLE_TICK };
+            s = match waiter.cv.wait_timeout(s, tick) {
                 Ok((g, _)) => g,
                 Err(_) => return,
             };
         }
     }
 
-    /// Runs the JS function with the C arguments and writes its result.
-    fn invoke_js(&self, env: &Env, ret: *mut c_void, args: *mut *mut c_void, foreign: bool) {
+    /// Runs the JS function on the owner thread, inside the foreign call
+    /// that invoked it: an error stays pending (or is thrown) so it
+    /// surfaces from that call.
+    fn invoke_sync(&self, env: &Env, ret: *mut c_void, args: *mut *mut c_void) {
         let Ok(scope) = env.open_scope() else { return };
-        let r = self.invoke_inner(env, ret, args);
+        let r = self
+            .read_args(env, args)
+            .and_then(|argv| self.call_and_store(env, &argv, ret));
         if let Err(e) = r {
             zero_ret(ret, self.ret_size);
-            if foreign {
-                if env.exception_pending() {
-                    env.report_pending_as_uncaught();
-                } else if let Ok(v) = env.error_value(&e) {
-                    // SAFETY: env is live (we are in its thread-safe-function
-                    // callback); `v` is a value of this scope.
-                    unsafe { sys::napi_fatal_exception(env.raw(), v) };
-                }
-            } else {
-                env.throw(&e);
-            }
+            env.throw(&e);
         }
         env.close_scope(scope);
     }
 
-    fn invoke_inner(&self, env: &Env, ret: *mut c_void, args: *mut *mut c_void) -> Result<()> {
+    /// The JS values of the C arguments.
+    fn read_args(&self, env: &Env, args: *mut *mut c_void) -> Result<Vec<sys::napi_value>> {
+        let mut argv = Vec::with_capacity(self.args.len());
+        for (i, t) in self.args.iter().enumerate() {
+            // SAFETY: libffi passes one valid pointer per declared argument;
+            // the caller guarantees the C frame is still live.
+            let p = unsafe { *args.add(i) } as usize;
+            argv.push(crate::raw_values::c_to_js(env, t, p)?);
+        }
+        Ok(argv)
+    }
+
+    /// Calls the JS function and writes its converted result at `ret`
+    /// (at least `max(ret_size, 8)` writable bytes).
+    fn call_and_store(&self, env: &Env, argv: &[sys::napi_value], ret: *mut c_void) -> Result<()> {
         let r = self.js.load(Ordering::Acquire);
         if r.is_null() {
-            return Err(Error::callback_released(format!("callback #{} was released", self.id)));
+            return Err(self.released_error());
         }
-        let f = env.deref(r)?;
-        let mut argv = [null_mut(); MAX_ARGS];
-        for (i, t) in self.args.iter().enumerate() {
-            // SAFETY: libffi passes one valid pointer per declared argument.
-            let p = unsafe { *args.add(i) } as usize;
-            argv[i] = crate::raw_values::c_to_js(env, t, p)?;
-        }
-        let out = env.call(f, &argv[..self.args.len()])?;
+        // The reference is weak: the function is gone once JavaScript
+        // dropped the callback, even before its finalizer released it.
+        let f = env.deref(r).map_err(|_| self.released_error())?;
+        let out = env.call(f, argv)?;
         crate::raw_values::js_to_c(env, &self.ret, out, ret as usize, self.ret_size)
     }
 }
@@ -206,36 +280,119 @@ fn zero_ret(ret: *mut c_void, size: usize) {
     }
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Clone, Copy)]
 enum WaitState {
+    /// Queued; the JS thread has not taken it yet.
     Pending,
-    Running,
+    /// The JS thread is converting the arguments (reads the waiter's frame).
+    Reading,
+    /// The JS function runs; the result goes to the waiter's own buffer.
+    Called,
     Done,
     Cancelled,
 }
 
+/// A result buffer owned by the request, so the JS thread never writes into
+/// a C frame that may be gone (see `WaitState::Called`).
+struct OutBuf(std::cell::UnsafeCell<Vec<u64>>);
+
+impl OutBuf {
+    fn new(size: usize) -> OutBuf {
+        OutBuf(std::cell::UnsafeCell::new(vec![0u64; size.div_ceil(8).max(1)]))
+    }
+    fn as_ptr(&self) -> *mut c_void {
+        // SAFETY: only the JS thread writes (state Called), only the waiter
+        // reads (state Done); the state mutex orders the two.
+        unsafe { (*self.0.get()).as_mut_ptr().cast() }
+    }
+    /// # Safety
+    /// No writer may be active (state Done); `ret` must have `max(size, 8)`
+    /// writable bytes.
+    unsafe fn copy_to(&self, ret: *mut c_void, size: usize) {
+        // SAFETY: the buffer holds at least max(size, 8) bytes (rounded up
+        // to whole words); `ret` per the contract; they do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(self.as_ptr().cast::<u8>(), ret.cast::<u8>(), size.max(8)) };
+    }
+}
+
 struct Waiter {
     core: *const CallbackCore,
-    ret: *mut c_void,
     args: *mut *mut c_void,
+    out: OutBuf,
     state: Mutex<WaitState>,
     cv: Condvar,
 }
 
-// SAFETY: the raw pointers are only dereferenced on the environment's thread
-// while the waiting thread is blocked in `via_event_loop` (state Running),
-// which keeps its C frame (`ret`, `args`) alive; `core` is a never-freed
-// tombstone-or-live core. All other fields are Sync.
+/// What a foreign thread hands to the environment's thread.
+enum Item {
+    /// Run the callback and wake the waiting thread.
+    Call(Arc<Waiter>),
+    /// Report an error as an uncaught exception (nobody waits).
+    Report(Error),
+}
+
+// SAFETY: `args` is only dereferenced on the environment's thread while the
+// waiting thread is blocked in `via_event_loop` in state Reading, which it
+// never leaves early, so its C frame is alive; `out` is written only in state
+// Called and read only in state Done (ordered by the mutex); `core` is a
+// never-freed tombstone-or-live core. All other fields are Sync.
 unsafe impl Send for Waiter {}
 // SAFETY: see the Send impl above; shared access goes through the Mutex.
 unsafe impl Sync for Waiter {}
 
 impl Waiter {
-    fn finish(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            *s = WaitState::Done;
+    /// Moves `from` to `to` if the request is still in state `from`.
+    fn advance(&self, from: WaitState, to: WaitState) -> bool {
+        let Ok(mut s) = self.state.lock() else { return false };
+        if *s != from {
+            return false;
         }
-        self.cv.notify_all();
+        *s = to;
+        drop(s);
+        if to == WaitState::Done || to == WaitState::Cancelled {
+            self.cv.notify_all();
+        }
+        true
+    }
+
+    /// Serves the request on the JS thread. Returns the exception to report
+    /// as uncaught, taken out of the environment: the caller reports it only
+    /// after the waiting thread was released, since reporting may end the
+    /// process, and process exit waits for that thread.
+    fn serve(&self, env: &Env, core: &CallbackCore) -> Option<sys::napi_value> {
+        if core.hub.exiting.load(Ordering::Acquire) {
+            self.advance(WaitState::Pending, WaitState::Cancelled);
+            return None;
+        }
+        if !self.advance(WaitState::Pending, WaitState::Reading) {
+            return None;
+        }
+        if !core.alive.load(Ordering::Acquire) {
+            // Released while the request waited: C gets 0, silently.
+            self.advance(WaitState::Reading, WaitState::Done);
+            return None;
+        }
+        let argv = core.read_args(env, self.args);
+        self.advance(WaitState::Reading, WaitState::Called);
+        let r = argv.and_then(|argv| core.call_and_store(env, &argv, self.out.as_ptr()));
+        let failure = match r {
+            Ok(()) => None,
+            Err(e) => {
+                zero_ret(self.out.as_ptr(), core.ret_size);
+                let pending = take_exception(env);
+                if pending.is_none() && e.code == "ERR_REFFI_PENDING_EXCEPTION" {
+                    // Node refused to run JavaScript without an exception:
+                    // the environment is being torn down (worker.terminate()).
+                    // It will never run a callback again; stop the queue.
+                    core.hub.exiting.store(true, Ordering::Release);
+                    None
+                } else {
+                    pending.or_else(|| env.error_value(&e).ok())
+                }
+            }
+        };
+        self.advance(WaitState::Called, WaitState::Done);
+        failure
     }
 }
 
@@ -250,29 +407,62 @@ unsafe extern "C" fn trampoline(_cif: *mut ffi_cif, ret: *mut c_void, args: *mut
 
 unsafe extern "C" fn call_js(env: sys::napi_env, _f: sys::napi_value, _ctx: *mut c_void, data: *mut c_void) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `data` is the Arc leaked in `via_event_loop`.
-        let w = unsafe { Arc::from_raw(data as *const Waiter) };
-        if env.is_null() {
-            w.finish();
-            return;
-        }
-        {
-            let Ok(mut s) = w.state.lock() else { return };
-            if *s != WaitState::Pending {
-                return;
+        // SAFETY: `data` is the Box leaked in `CallbackCore::post`; each item
+        // is delivered exactly once.
+        let item = unsafe { Box::from_raw(data as *mut Item) };
+        match *item {
+            Item::Call(w) => {
+                if env.is_null() {
+                    // The function is being torn down: release the waiter.
+                    w.advance(WaitState::Pending, WaitState::Cancelled);
+                    return;
+                }
+                // SAFETY: `core` is a leaked tombstone-or-live core, never freed.
+                let core = unsafe { &*w.core };
+                // SAFETY: Node passes a live env to a thread-safe-function
+                // callback, on that env's thread.
+                let e = unsafe { Env::from_raw(env) };
+                let Ok(scope) = e.open_scope() else {
+                    w.advance(WaitState::Pending, WaitState::Cancelled);
+                    return;
+                };
+                if let Some(v) = w.serve(&e, core) {
+                    // SAFETY: env is live; `v` belongs to `scope`.
+                    unsafe { sys::napi_fatal_exception(e.raw(), v) };
+                }
+                e.close_scope(scope);
             }
-            *s = WaitState::Running;
+            Item::Report(err) => {
+                if !env.is_null() {
+                    // SAFETY: as above.
+                    let e = unsafe { Env::from_raw(env) };
+                    report_uncaught(&e, &err);
+                }
+            }
         }
-        // SAFETY: the waiting thread keeps its C frame (ret/args) alive until
-        // `finish`; `core` is a leaked tombstone-or-live core, never freed.
-        let core = unsafe { &*w.core };
-        if core.alive.load(Ordering::Acquire) {
-            // SAFETY: Node passes a live env to a thread-safe-function callback.
-            let e = unsafe { Env::from_raw(env) };
-            core.invoke_js(&e, w.ret, w.args, true);
-        }
-        w.finish();
     }));
+}
+
+/// Takes the pending JS exception out of the environment, if any.
+fn take_exception(env: &Env) -> Option<sys::napi_value> {
+    if !env.exception_pending() {
+        return None;
+    }
+    let mut v = null_mut();
+    // SAFETY: env is live on this thread; `v` is a local out-pointer.
+    let st = unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut v) };
+    (st == sys::Status::napi_ok && !v.is_null()).then_some(v)
+}
+
+/// Raises `err` as an uncaught exception (`process.on('uncaughtException')`).
+fn report_uncaught(env: &Env, err: &Error) {
+    let Ok(scope) = env.open_scope() else { return };
+    if let Ok(v) = env.error_value(err) {
+        // SAFETY: env is live (thread-safe-function callback on its thread);
+        // `v` belongs to the scope opened above.
+        unsafe { sys::napi_fatal_exception(env.raw(), v) };
+    }
+    env.close_scope(scope);
 }
 
 unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
@@ -323,6 +513,130 @@ fn ensure_tsfn(env: &Env, st: &EnvState) -> Result<()> {
     Ok(())
 }
 
+/// Per-environment callback state shared with foreign threads.
+struct Hub {
+    /// Set by the environment's `process.on('exit')` listener, or when Node
+    /// refuses to run JavaScript (a terminating worker): from then on the
+    /// JS thread never runs a callback again, so foreign-thread requests get
+    /// 0 at once instead of waiting (a waiting thread would also block
+    /// process exit, which joins the thread pool, and worker teardown, which
+    /// waits for async calls).
+    exiting: AtomicBool,
+}
+
+thread_local! {
+    /// The hub of the environment running on this thread, keyed by its
+    /// state's address (one environment per thread in Node).
+    static HUB: std::cell::RefCell<Option<(usize, Arc<Hub>)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn hub_for(env: &Env, st: &EnvState) -> Arc<Hub> {
+    let owner = st as *const EnvState as usize;
+    let existing = HUB.with(|h| {
+        h.borrow()
+            .as_ref()
+            .filter(|(o, _)| *o == owner)
+            .map(|(_, hub)| hub.clone())
+    });
+    if let Some(hub) = existing {
+        return hub;
+    }
+    let hub = Arc::new(Hub {
+        exiting: AtomicBool::new(false),
+    });
+    // Best effort: without the hook (no `process.on`, e.g. an embedder),
+    // callbacks still work; only exit-time waits are not cut short.
+    if hook_exit(env, &hub).is_err() && env.exception_pending() {
+        let _ = take_exception(env);
+    }
+    HUB.with(|h| *h.borrow_mut() = Some((owner, hub.clone())));
+    hub
+}
+
+/// `process.on('exit', <marks the hub exiting>)`.
+fn hook_exit(env: &Env, hub: &Arc<Hub>) -> Result<()> {
+    let data = Arc::into_raw(hub.clone()) as *mut c_void;
+    let f = match env.function("reffiCallbacksExit", Some(on_exit), data) {
+        Ok(f) => f,
+        Err(e) => {
+            // SAFETY: the function was not created; the Arc is still ours.
+            drop(unsafe { Arc::from_raw(data as *const Hub) });
+            return Err(e);
+        }
+    };
+    // SAFETY: env is live; `f` is a function of the current scope; the
+    // finalizer reclaims `data` when the function is collected.
+    let st = unsafe { sys::napi_add_finalizer(env.raw(), f, data, Some(drop_hub), null_mut(), null_mut()) };
+    if st != sys::Status::napi_ok {
+        // SAFETY: no finalizer was attached; the Arc is still ours.
+        drop(unsafe { Arc::from_raw(data as *const Hub) });
+        return Err(Error::internal("could not attach the exit hook finalizer"));
+    }
+    let get = |obj: sys::napi_value, key: &std::ffi::CStr| -> Result<sys::napi_value> {
+        let mut v = null_mut();
+        // SAFETY: env is live; `obj` is an object of the current scope;
+        // `key` is NUL-terminated; `v` is a local out-pointer.
+        let st = unsafe { sys::napi_get_named_property(env.raw(), obj, key.as_ptr(), &mut v) };
+        if st != sys::Status::napi_ok {
+            return Err(Error::internal("could not reach process.on"));
+        }
+        Ok(v)
+    };
+    let mut global = null_mut();
+    // SAFETY: env is live; `global` is a local out-pointer.
+    if unsafe { sys::napi_get_global(env.raw(), &mut global) } != sys::Status::napi_ok {
+        return Err(Error::internal("could not reach the global object"));
+    }
+    let process = get(global, c"process")?;
+    let on = get(process, c"on")?;
+    let exit = env.string_value("exit")?;
+    let mut out = null_mut();
+    // SAFETY: env is live; all values belong to the current scope.
+    let st = unsafe { sys::napi_call_function(env.raw(), process, on, 2, [exit, f].as_ptr(), &mut out) };
+    if st != sys::Status::napi_ok {
+        return Err(Error::internal("could not add the process exit hook"));
+    }
+    Ok(())
+}
+
+unsafe extern "C" fn on_exit(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let mut data = null_mut();
+        let mut argc = 0usize;
+        // SAFETY: Node calls this function with its live env and info; we
+        // ask for no arguments, only the data pointer.
+        let st = unsafe { sys::napi_get_cb_info(env, info, &mut argc, null_mut(), null_mut(), &mut data) };
+        if st == sys::Status::napi_ok && !data.is_null() {
+            // SAFETY: `data` is the Arc<Hub> owned by this function object
+            // (reclaimed only by its finalizer, after the last call).
+            let hub = unsafe { &*(data as *const Hub) };
+            hub.exiting.store(true, Ordering::Release);
+        }
+    }));
+    null_mut()
+}
+
+unsafe extern "C" fn drop_hub(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `data` is the Arc<Hub> leaked in `hook_exit`; this
+        // finalizer runs once.
+        drop(unsafe { Arc::from_raw(data as *const Hub) });
+    }));
+}
+
+/// A weak reference (count 0) to `f`: the callback's JS object keeps the
+/// function alive, so a collected callback lets its function go too.
+fn weak_reference(env: &Env, f: sys::napi_value) -> Result<sys::napi_ref> {
+    let mut r = null_mut();
+    // SAFETY: env is live (native entry on its thread); `f` is a function
+    // value of the current scope; `r` is a local out-pointer.
+    let st = unsafe { sys::napi_create_reference(env.raw(), f, 0, &mut r) };
+    if st != sys::Status::napi_ok {
+        return Err(Error::internal("could not reference the callback function"));
+    }
+    Ok(r)
+}
+
 /// Creates a callback for JS function `f`. Returns its core.
 pub fn create(
     env: &Env,
@@ -347,16 +661,18 @@ pub fn create(
     let cif = Cif::try_new(ffi_args, ret.to_ffi()?)
         .map_err(|e| Error::unsupported(&format!("libffi cannot prepare the callback: {e:?}")))?;
     ensure_tsfn(env, st)?;
+    let hub = hub_for(env, st);
     let (closure, code) = libffi::low::closure_alloc();
     if closure.is_null() {
         return Err(Error::internal("libffi could not allocate a closure"));
     }
-    let js = env.reference(f)?;
+    let js = weak_reference(env, f)?;
     let mut slab = st.callbacks.borrow_mut();
     let core = Arc::new(CallbackCore {
         id: slab.next_id(),
         alive: AtomicBool::new(true),
         shared: st.shared.clone(),
+        hub,
         owner: st as *const EnvState as usize,
         raw_env: st.raw_env as usize,
         args,

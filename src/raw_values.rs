@@ -2,11 +2,14 @@
 //! arguments and results (the synchronous call path never converts here:
 //! JavaScript reads and writes the argument block directly).
 //!
-//! Pointers become ArrayBuffers over the foreign memory (the JS layer wraps
-//! them as Buffers), `char *` becomes a string, structs and unions by value
-//! become Buffers holding a copy. The JS callback wrapper has already
-//! validated and normalised a result: a Number (or BigInt for 64-bit
-//! integers), an address Number for pointers, a Buffer for aggregates.
+//! Pointers become their address as a Number (or `null`; the JS layer wraps
+//! them as Buffers of the length the declared type implies), `char *`
+//! becomes a string, structs and unions by value become Buffers holding a
+//! copy, 64-bit integers a Number when exact and a decimal string otherwise
+//! (as ref-napi reads them). The JS callback wrapper (`lib/ffi.js`) has
+//! already validated and normalised a result: a Number or BigInt for
+//! integers, floats and addresses, a Buffer for aggregates; `undefined` and
+//! `null` mean zero.
 #![allow(clippy::not_unsafe_ptr_arg_deref)] // napi_value: opaque handles, see napi_env.rs
 
 use napi::sys::napi_value;
@@ -51,7 +54,9 @@ pub fn c_to_js(env: &Env, t: &TypeDesc, p: usize) -> Result<napi_value> {
             if a == 0 {
                 Ok(env.null())
             } else {
-                env.external_arraybuffer(a, 0)
+                // Addresses are below 2^53 on every supported platform
+                // (47/48-bit user address spaces), so a Number is exact.
+                env.number(a as f64)
             }
         }
         TypeDesc::CString => {
@@ -90,10 +95,19 @@ pub fn js_to_c(env: &Env, t: &TypeDesc, v: napi_value, ret: usize, size: usize) 
     let number = |what: &str| -> Result<f64> {
         match env.type_of(v) {
             JsType::Number => env.f64(v, what),
+            JsType::BigInt => Ok(env.bigint_u64(v)? as i64 as f64),
             JsType::Boolean => Ok(if env.bool_value(v)? { 1.0 } else { 0.0 }),
             JsType::Undefined | JsType::Null => Ok(0.0),
             _ => Err(Error::arg_type(format!("callback must return {what}"))),
         }
+    };
+    // Integer bits: a BigInt exactly (two's complement), a Number truncated.
+    let int_bits = |what: &str| -> Result<u64> {
+        if env.type_of(v) == JsType::BigInt {
+            return env.bigint_u64(v);
+        }
+        let f = number(what)?;
+        Ok(if f < 0.0 { f as i64 as u64 } else { f as u64 })
     };
     macro_rules! wr {
         ($ty:ty, $val:expr) => {
@@ -104,28 +118,27 @@ pub fn js_to_c(env: &Env, t: &TypeDesc, v: napi_value, ret: usize, size: usize) 
     }
     match t {
         TypeDesc::Void => Ok(()),
-        TypeDesc::Bool | TypeDesc::Int { bytes: 1..=4, .. } => {
-            let f = number("a number")?;
-            let signed = matches!(t, TypeDesc::Int { signed: true, .. });
-            if signed {
-                wr!(i64, f as i64);
+        TypeDesc::Bool => {
+            wr!(u64, (int_bits("a boolean")? != 0) as u64);
+            Ok(())
+        }
+        TypeDesc::Int {
+            bytes: bytes @ 1..=4,
+            signed,
+        } => {
+            // Widened to a full register as libffi expects for small returns.
+            let bits = int_bits("a number")?;
+            let shift = 64 - 8 * u32::from(*bytes);
+            let v = if *signed {
+                (((bits << shift) as i64) >> shift) as u64
             } else {
-                wr!(u64, f as i64 as u64);
-            }
+                (bits << shift) >> shift
+            };
+            wr!(u64, v);
             Ok(())
         }
         TypeDesc::Int { .. } | TypeDesc::Pointer | TypeDesc::CString => {
-            let bits = if env.type_of(v) == JsType::BigInt {
-                env.bigint_u64(v)?
-            } else {
-                let f = number("an integer or address")?;
-                if f < 0.0 {
-                    f as i64 as u64
-                } else {
-                    f as u64
-                }
-            };
-            wr!(u64, bits);
+            wr!(u64, int_bits("an integer or address")?);
             Ok(())
         }
         TypeDesc::F32 => {
@@ -137,7 +150,17 @@ pub fn js_to_c(env: &Env, t: &TypeDesc, v: napi_value, ret: usize, size: usize) 
             Ok(())
         }
         _ if !t.is_aggregate() => {
-            wr!(u64, number("a number")? as i64 as u64);
+            // An integer-like opaque type (a custom type known by size).
+            let bits = int_bits("a number")?;
+            let size = t.layout()?.size;
+            wr!(
+                u64,
+                if size >= 8 {
+                    bits
+                } else {
+                    bits & ((1u64 << (size * 8)) - 1)
+                }
+            );
             Ok(())
         }
         _ => {
