@@ -173,6 +173,21 @@ function customArg(name, i, v, T, o) {
   U32[o + 1] = tmp.readUInt32LE(4);
 }
 
+/** A custom type known only by an odd size: passed as the address of its bytes. */
+function caggArg(name, i, v, T) {
+  const tmp = Buffer.alloc(Math.max(T.size, 1));
+  try {
+    T.set(tmp, 0, v);
+  } catch (e) {
+    if (e && e.code) throw e;
+    const err = argType(name, i, 'a value for type ' + (T.name || '?'), v);
+    err.cause = e;
+    throw err;
+  }
+  S.pinned.push(tmp, v);
+  return addressOf(name, i, tmp);
+}
+
 function retCustom(T) {
   const tmp = Buffer.alloc(8);
   tmp.writeUInt32LE(U32[2], 0);
@@ -210,7 +225,7 @@ function startAsync(keep, decode, rb, cb) {
 
 const helpers = {
   I32, U32, F32, F64, I64, U64, S, call: native.call, argCount, cvInt, cvFloat, cvBool, w64,
-  ptrArg, strArg, aggArg, customArg, retCustom, retPtr, startAsync, kAddr, addressOf,
+  ptrArg, strArg, aggArg, caggArg, customArg, retCustom, retPtr, startAsync, kAddr, addressOf,
 };
 const helperNames = Object.keys(helpers);
 const helperValues = helperNames.map((k) => helpers[k]);
@@ -264,6 +279,8 @@ function argCode(kind, i, slot) {
       return `{ const p = FN${i}(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
     case 'custom':
       return `customArg(NAME, ${i}, ${a}, T${i}, ${o});`;
+    case 'cagg':
+      return `{ const p = caggArg(NAME, ${i}, ${a}, T${i}); ${writeAddr('p', o)} }`;
     default:
       throw makeError('ERR_REFFI_INTERNAL', 'no argument code for kind ' + kind);
   }
@@ -282,7 +299,7 @@ function retCode(kind) {
     case 'u64': return '(((h, l) => (h < 2097152 || (h === 2097152 && l === 0)) ? h * 4294967296 + l : U64[1].toString())(U32[3], U32[2]))';
     case 'p': return 'retPtr(r, RLEN, RT)';
     case 's': return 'r';
-    case 'agg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';
+    case 'agg': case 'cagg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';
     case 'fn': case 'custom': return 'retCustom(RTYPE)';
     default: throw makeError('ERR_REFFI_INTERNAL', 'no return code for kind ' + kind);
   }
@@ -311,12 +328,17 @@ function generate(sig) {
   const n = sig.args.length;
   const params = [];
   for (let i = 0; i < n; i++) params.push('a' + i);
+  // Custom types known only by an odd size ('o<size>:<align>') travel by
+  // address, like structs.
+  const kindOf = (l) => (l.kind === 'custom' && l.desc[0] === 'o' ? 'cagg' : l.kind);
+  const retKind = kindOf(sig.ret);
+  const byAddress = retKind === 'agg' || retKind === 'cagg';
   const needsFrame = sig.args.some((a) => a.kind === 's' || a.kind === 'agg' || a.kind === 'custom' || a.kind === 'fn') ||
-    sig.ret.kind === 'agg';
-  const args = sig.args.map((a, i) => '  ' + argCode(a.kind, i, sig.slots[i])).join('\n');
-  const ret = retCode(sig.ret.kind);
+    byAddress;
+  const args = sig.args.map((a, i) => '  ' + argCode(kindOf(a), i, sig.slots[i])).join('\n');
+  const ret = retCode(retKind);
   const rsize = Math.max(Math.ceil((sig.ret.size || 0) / 8) * 8, 16);
-  const retPrep = sig.ret.kind === 'agg'
+  const retPrep = byAddress
     ? `const rb = Buffer.alloc(RSIZE); { const p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
     : '';
   const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
@@ -340,8 +362,8 @@ function generate(sig) {
   src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n`;
   src += `  I32[${native.SLOT_SCRATCH_LO * 2}] = t0; I32[${native.SLOT_SCRATCH_LO * 2 + 1}] = 0;\n`;
   src += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
-  src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${sig.ret.kind === 'agg' ? ', rb' : ''}];\n`;
-  src += `  return startAsync(keep, decode, ${sig.ret.kind === 'agg' ? 'rb' : 'undefined'}, cb);\n`;
+  src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${byAddress ? ', rb' : ''}];\n`;
+  src += `  return startAsync(keep, decode, ${byAddress ? 'rb' : 'undefined'}, cb);\n`;
   src += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n}\n';
   src += `return [${safeName}, ${safeName}_async];\n`;
 

@@ -49,7 +49,9 @@ function lower(type) {
     if (b && t.get === b.get && t.set === b.set) {
       r = { type: t, kind: k, desc: k === 'b' ? 'b' : k, size: t.size };
     } else if (b) {
-      r = { type: t, kind: 'custom', desc: k === 's' ? 'p' : k, size: t.size };
+      // A custom type derived from CString travels as a raw 64-bit value:
+      // its own get/set convert it.
+      r = { type: t, kind: 'custom', desc: k === 's' ? 'u64' : k, size: t.size };
     } else {
       if (typeof t.size !== 'number' || t.size < 0 || !Number.isInteger(t.size)) {
         throw makeError('ERR_REFFI_INVALID_TYPE', 'type "' + (t.name || '?') + '" has no valid size');
