@@ -430,7 +430,9 @@ function retToC(l, keep, cbName) {
       return retAddress(what, v);
     };
     case 'agg': return (v) => {
-      if (v && v['ref.buffer'] instanceof Uint8Array) return v['ref.buffer'];
+      if (v && v['ref.buffer'] instanceof Uint8Array && (v instanceof l.type || v.constructor === l.type)) {
+        return v['ref.buffer'];
+      }
       if (v instanceof Uint8Array) {
         if (v.length < l.type.size) {
           throw makeError('ERR_REFFI_ARG_TYPE', what + ': a ' + v.length + '-byte Buffer is too small for ' +
