@@ -512,3 +512,15 @@ test('structs by value and by pointer through callbacks', () => {
   const bad = ffi.Callback(Point, ['int', 'int'], () => 5);
   expectCode(() => sl.call_point_ret_cb(bad, 1, 1), 'ERR_REFFI_ARG_TYPE');
 });
+
+test('a callback returning an instance of another struct type by value is a coded error', () => {
+  const Struct = require('../lib/struct');
+  const D2 = Struct({ a: 'double', b: 'double' });
+  const D3 = Struct({ a: 'double', b: 'double', c: 'double' });
+  const wrong = ffi.Callback(D2, [], () => new D3({ a: 1, b: 2, c: 3 }));
+  const right = ffi.Callback(D2, [], () => new D2({ a: 1, b: 2 }));
+  const plain = ffi.Callback(D2, [], () => ({ a: 5, b: 6 }));
+  assert.throws(() => ffi.ForeignFunction(wrong, D2, [])(), { code: 'ERR_REFFI_ARG_TYPE' });
+  assert.strictEqual(ffi.ForeignFunction(right, D2, [])().b, 2);
+  assert.strictEqual(ffi.ForeignFunction(plain, D2, [])().b, 6);
+});
