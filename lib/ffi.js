@@ -406,8 +406,12 @@ function retToC(l, keep, cbName) {
     case 'v': return () => undefined;
     case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32': {
       const [min, max] = INT_LIMITS[l.kind];
+      const label = what + ' (' + l.type.name + ')';
       // undefined/null → 0, as ffi-napi writes them.
-      return (v) => (v === undefined || v === null ? 0 : checkInt(what + ' (' + l.type.name + ')', v, min, max));
+      return (v) => {
+        if (typeof v === 'number' && v >= min && v <= max && Math.floor(v) === v) return v;
+        return v === undefined || v === null ? 0 : checkInt(label, v, min, max);
+      };
     }
     case 'b': return (v) => {
       if (v === undefined || v === null || typeof v === 'boolean' || typeof v === 'number') return v ? 1 : 0;
@@ -463,6 +467,24 @@ function retToC(l, keep, cbName) {
   }
 }
 
+let wrapperSerial = 0;
+
+/**
+ * The JS function the engine calls: converts the arguments that need it
+ * (pointers, structs, custom types), calls `func` with exactly the declared
+ * parameters, and converts its result for C. Generated per arity so the
+ * call allocates nothing (no arguments array, no apply).
+ */
+function callbackWrapper(func, conv, toC) {
+  const params = conv.map((_, i) => 'a' + i);
+  const argsSrc = conv.map((c, i) => (c ? 'C' + i + '(a' + i + ')' : 'a' + i)).join(', ');
+  const src = '"use strict";\n// reffi callback wrapper #' + (wrapperSerial++) + '\n' +
+    'return function reffiCallback(' + params.join(', ') + ') { return toC(func(' + argsSrc + ')); };';
+  const names = ['func', 'toC'].concat(conv.map((_, i) => 'C' + i));
+  // eslint-disable-next-line no-new-func
+  return new Function(...names, src)(func, toC, ...conv);
+}
+
 /**
  * ffi.Callback(returnType, argTypes, [abi,] func): a C function pointer
  * (a Buffer whose address is the code) that runs `func`. See docs/callbacks.md.
@@ -487,13 +509,7 @@ function Callback(retType, argTypes, abi, func) {
   });
   const conv = args.map(argFromC);
   const toC = retToC(ret, [], cbName);
-  const n = args.length;
-  const anyConv = conv.some(Boolean);
-  const wrapper = function reffiCallback() {
-    const a = new Array(n);
-    for (let i = 0; i < n; i++) a[i] = anyConv && conv[i] ? conv[i](arguments[i]) : arguments[i];
-    return toC(func.apply(null, a));
-  };
+  const wrapper = callbackWrapper(func, conv, toC);
   const [id, code] = native.createCallback(ret.desc, args.map((x) => x.desc).join(' '), wrapper);
   const ptr = pointerBuffer(code, 0);
   ptr.type = ref.types.void;

@@ -46,6 +46,9 @@ pub const BLOCKED_GRACE: Duration = Duration::from_millis(50);
 const BUSY_TICK: Duration = Duration::from_millis(1);
 const IDLE_TICK: Duration = Duration::from_millis(10);
 
+/// Callbacks per synchronous call that run without a handle scope of their own.
+const SCOPELESS_CALLBACKS: u32 = 4096;
+
 /// The immutable libffi parts of a callback.
 struct Native {
     cif: Cif,
@@ -234,28 +237,55 @@ impl CallbackCore {
     /// Runs the JS function on the owner thread, inside the foreign call
     /// that invoked it: an error stays pending (or is thrown) so it
     /// surfaces from that call.
+    ///
+    /// A handle scope costs an allocation in Node-API, so the first
+    /// `SCOPELESS_CALLBACKS` callbacks of a synchronous call (a qsort of a few
+    /// hundred elements, say) leave their few handles in the enclosing call's
+    /// scope, released when it returns; past that, each callback gets its
+    /// own scope so a long-running call does not accumulate handles.
     fn invoke_sync(&self, env: &Env, ret: *mut c_void, args: *mut *mut c_void) {
-        let Ok(scope) = env.open_scope() else { return };
+        let st = EnvState::current_ptr();
+        // SAFETY: we are on the owner thread (checked by the caller), whose
+        // CURRENT state is live while it runs JavaScript.
+        let in_call = !st.is_null() && unsafe { &*st }.shared.sync_depth.load(Ordering::Relaxed) > 0;
+        let scoped = !in_call || {
+            // SAFETY: as above.
+            let c = &unsafe { &*st }.callbacks_in_call;
+            let n = c.get();
+            c.set(n.saturating_add(1));
+            n >= SCOPELESS_CALLBACKS
+        };
+        let scope = if scoped {
+            match env.open_scope() {
+                Ok(s) => Some(s),
+                Err(_) => return,
+            }
+        } else {
+            None
+        };
         let r = self
             .read_args(env, args)
-            .and_then(|argv| self.call_and_store(env, &argv, ret));
+            .and_then(|(argv, n)| self.call_and_store(env, &argv[..n], ret));
         if let Err(e) = r {
             zero_ret(ret, self.ret_size);
             env.throw(&e);
         }
-        env.close_scope(scope);
+        if let Some(s) = scope {
+            env.close_scope(s);
+        }
     }
 
     /// The JS values of the C arguments.
-    fn read_args(&self, env: &Env, args: *mut *mut c_void) -> Result<Vec<sys::napi_value>> {
-        let mut argv = Vec::with_capacity(self.args.len());
-        for (i, t) in self.args.iter().enumerate() {
+    /// Converts the C arguments; no allocation (a fixed array of handles).
+    fn read_args(&self, env: &Env, args: *mut *mut c_void) -> Result<([sys::napi_value; MAX_ARGS], usize)> {
+        let mut argv = [std::ptr::null_mut(); MAX_ARGS];
+        for (i, t) in self.args.iter().enumerate().take(MAX_ARGS) {
             // SAFETY: libffi passes one valid pointer per declared argument;
             // the caller guarantees the C frame is still live.
             let p = unsafe { *args.add(i) } as usize;
-            argv.push(crate::raw_values::c_to_js(env, t, p)?);
+            argv[i] = crate::raw_values::c_to_js(env, t, p)?;
         }
-        Ok(argv)
+        Ok((argv, self.args.len().min(MAX_ARGS)))
     }
 
     /// Calls the JS function and writes its converted result at `ret`
@@ -374,7 +404,7 @@ impl Waiter {
         }
         let argv = core.read_args(env, self.args);
         self.advance(WaitState::Reading, WaitState::Called);
-        let r = argv.and_then(|argv| core.call_and_store(env, &argv, self.out.as_ptr()));
+        let r = argv.and_then(|(argv, n)| core.call_and_store(env, &argv[..n], self.out.as_ptr()));
         let failure = match r {
             Ok(()) => None,
             Err(e) => {

@@ -146,6 +146,9 @@ pub struct EnvState {
     fast: UnsafeCell<Vec<FastEntry>>,
     pub libs: RefCell<Slab<Rc<LoadedLib>>>,
     pub callbacks: RefCell<Slab<Arc<CallbackCore>>>,
+    /// Callbacks run on this thread since the outermost synchronous call
+    /// began (see `callback::CallbackCore::invoke_sync`).
+    pub callbacks_in_call: Cell<u32>,
     pub fast_calls: Cell<u64>,
     pub generic_calls: Cell<u64>,
     pub errno: Cell<i32>,
@@ -166,6 +169,7 @@ impl EnvState {
             fast: UnsafeCell::new(Vec::new()),
             libs: RefCell::default(),
             callbacks: RefCell::default(),
+            callbacks_in_call: Cell::new(0),
             fast_calls: Cell::new(0),
             generic_calls: Cell::new(0),
             errno: Cell::new(0),
@@ -290,7 +294,11 @@ impl EnvState {
 
     pub fn enter_sync(&self) {
         let d = &self.shared.sync_depth;
-        d.store(d.load(Ordering::Relaxed) + 1, Ordering::Release);
+        let depth = d.load(Ordering::Relaxed);
+        if depth == 0 {
+            self.callbacks_in_call.set(0);
+        }
+        d.store(depth + 1, Ordering::Release);
     }
 
     pub fn leave_sync(&self) {

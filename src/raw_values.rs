@@ -93,6 +93,9 @@ pub fn c_to_js(env: &Env, t: &TypeDesc, p: usize) -> Result<napi_value> {
 /// full register as libffi requires).
 pub fn js_to_c(env: &Env, t: &TypeDesc, v: napi_value, ret: usize, size: usize) -> Result<()> {
     let number = |what: &str| -> Result<f64> {
+        if let Ok(f) = env.f64(v, what) {
+            return Ok(f); // the common case: one Node-API call
+        }
         match env.type_of(v) {
             JsType::Number => env.f64(v, what),
             JsType::BigInt => Ok(env.bigint_u64(v)? as i64 as f64),
