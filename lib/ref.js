@@ -39,9 +39,14 @@ function isBufferLike(b) {
   return b instanceof Uint8Array;
 }
 
+// reffi's bookkeeping on Buffers (cached address, foreign marker, kept-alive
+// references) lives in symbol properties. A plain assignment is ~5x cheaper
+// than Object.defineProperty on a fresh Buffer (measured: ~100 ns vs ~530
+// ns), which matters on every pointer argument; util.inspect hides them
+// (see refinspect below).
 function hide(obj, key, value) {
   try {
-    Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+    obj[key] = value;
   } catch (_) { /* frozen or sealed: not cached */ }
 }
 
@@ -75,10 +80,28 @@ function isForeign(buffer) {
   return buffer[kForeign] === true;
 }
 
+// Creating an external ArrayBuffer costs microseconds, and C hands the same
+// addresses back again and again (qsort's elements, a handle returned by
+// every call), so the ArrayBuffers over foreign memory are cached by address
+// (bounded). A cached one only gives a view over the same addresses: it does
+// not own or keep alive the C memory, exactly like a fresh one.
+const wrapCache = new Map();
+const WRAP_CACHE_MAX = 4096;
+
+function foreignArrayBuffer(addr, length) {
+  let ab = wrapCache.get(addr);
+  if (ab === undefined || ab.byteLength < length) {
+    ab = native.wrap(addr, length);
+    if (wrapCache.size >= WRAP_CACHE_MAX) wrapCache.clear();
+    wrapCache.set(addr, ab);
+  }
+  return ab;
+}
+
 /** A Buffer of `length` bytes over foreign memory at `addr` (not owned). */
 function pointerBuffer(addr, length) {
   if (addr === 0) return nullBuffer();
-  const ab = native.wrap(addr, length);
+  const ab = foreignArrayBuffer(addr, length);
   const b = Buffer.from(ab, 0, length);
   hide(b, kAddr, addr);
   hide(b, kForeign, true);
@@ -696,10 +719,33 @@ function alloc(type, value) {
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
     throw makeError('ERR_REFFI_INVALID_TYPE', 'alloc: type ' + (t.name || '?') + ' has no valid size (' + describe(size) + ')');
   }
-  const buffer = Buffer.alloc(size);
+  const buffer = allocPooled(size);
   buffer.type = t;
   if (arguments.length >= 2) set(buffer, 0, value, t);
   return buffer;
+}
+
+// Small allocations are carved out of 64 KiB zeroed ArrayBuffers whose base
+// address is known, so a Buffer from ref.alloc() knows its address without
+// a native call (asking V8 for the address of a fresh small Buffer forces it
+// off the JS heap: ~0.7 us). Offsets are never reused within a pool; a pool
+// is freed when no Buffer carved from it is alive (as Node's own pool).
+const POOL_SIZE = 64 * 1024;
+let pool = null, poolBase = 0, poolOffset = POOL_SIZE;
+
+function allocPooled(size) {
+  if (size === 0 || size > 1024) return Buffer.alloc(size);
+  const off = (poolOffset + 15) & ~15;
+  if (off + size > POOL_SIZE) {
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolBase = native.address(pool);
+    poolOffset = 0;
+    return allocPooled(size);
+  }
+  poolOffset = off + size;
+  const b = Buffer.from(pool, off, size);
+  b[kAddr] = poolBase + off;
+  return b;
 }
 
 function deref(buffer) {
@@ -762,7 +808,9 @@ if (typeof origInspect === 'function' && origInspect.name !== 'refinspect') {
       const s = origInspect.apply(this, args);
       let hex;
       try { hex = hexAddress(this, 0); } catch (_) { return s; }
-      return typeof s === 'string' ? s.replace('Buffer', 'Buffer@0x' + hex) : s;
+      if (typeof s !== 'string') return s;
+      return s.replace('Buffer', 'Buffer@0x' + hex)
+        .replace(/,?\s*\[Symbol\(reffi\.[a-z]+\)\]: [^,>\n]*(?=[,>\n])/g, '');
     },
   });
 }
@@ -790,7 +838,7 @@ module.exports = {
   _writeObject: writeObject,
   // reffi internals shared with the other modules (not part of ref-napi's API)
   _internal: {
-    kAddr, kKind, kRefs, kForeign, pointerBuffer, nullBuffer, attach, checkInt, checkNumber,
+    kAddr, kKind, kRefs, kForeign, pointerBuffer, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
     toBigInt64, fromBigInt64, isType, POINTER_SIZE, LE,
   },
 };

@@ -51,8 +51,8 @@ macro_rules! entry {
 }
 
 /// Converts a finished call's result for JavaScript: scalars go to the
-/// block's return slot (JS reads them from there), pointers become
-/// ArrayBuffers over the memory, strings become JS strings.
+/// block's return slot (JS reads them from there), and so do pointers
+/// (JS wraps the address); strings become JS strings.
 pub fn ret_value(env: &Env, st: &EnvState, plan: &Plan, r: u64) -> Result<napi_value> {
     match plan.ret_mode {
         RetMode::Scalar => {
@@ -60,12 +60,11 @@ pub fn ret_value(env: &Env, st: &EnvState, plan: &Plan, r: u64) -> Result<napi_v
             Ok(null_mut())
         }
         RetMode::Void | RetMode::Aggregate(_) => Ok(null_mut()),
-        RetMode::Pointer(len) => {
-            if r == 0 {
-                Ok(env.null())
-            } else {
-                env.external_arraybuffer(r as usize, len)
-            }
+        // Pointers too: JS wraps the address (it caches the ArrayBuffers
+        // over foreign memory by address; creating one costs microseconds).
+        RetMode::Pointer(_) => {
+            st.block.write(SLOT_RET, r);
+            Ok(null_mut())
         }
         RetMode::CString => {
             if r == 0 {

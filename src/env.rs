@@ -257,7 +257,7 @@ impl EnvState {
     pub fn add_plan(&self, plan: Plan) -> u32 {
         let plan = Rc::new(plan);
         let entry = match (&plan.fast, &plan.ret_mode) {
-            (Some(m), RetMode::Scalar | RetMode::Void) => Some(FastEntry {
+            (Some(m), RetMode::Scalar | RetMode::Void | RetMode::Pointer(_)) => Some(FastEntry {
                 fn_ptr: plan.fn_ptr,
                 float_ret: m.float_ret,
                 norm: Norm::of(&plan.ret),

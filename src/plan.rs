@@ -52,7 +52,8 @@ pub enum RetMode {
     Void,
     /// Integers, bools and floats: normalised into the return slot.
     Scalar,
-    /// A pointer returned as a Buffer of this length (null → JS null).
+    /// A pointer: the address goes to the return slot and JS wraps it as a
+    /// Buffer of this length (NULL → a NULL Buffer).
     Pointer(usize),
     /// `char *` returned as a JS string (null → JS null).
     CString,

@@ -11,9 +11,11 @@ const { makeError, describe } = require('./errors');
 
 const { kAddr, kForeign } = ref._internal;
 
+// Plain assignment: much cheaper than defineProperty on fresh Buffers;
+// util.inspect hides reffi's symbols (lib/ref.js refinspect).
 function hide(obj, key, value) {
   try {
-    Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+    obj[key] = value;
   } catch (_) { /* frozen or sealed: not cached */ }
 }
 const { I32, U32, F32, F64, I64, U64, U8 } = native;
@@ -195,14 +197,8 @@ function retCustom(T) {
   return T.get(tmp, 0);
 }
 
-function retPtr(ab, len, T) {
-  if (ab === null) {
-    const b = ref._internal.nullBuffer();
-    b.type = T;
-    return b;
-  }
-  const b = Buffer.from(ab, 0, len);
-  hide(b, kForeign, true);
+function retPtr(addr, len, T) {
+  const b = addr === 0 ? ref._internal.nullBuffer() : ref._internal.pointerBuffer(addr, len);
   b.type = T;
   return b;
 }
@@ -225,7 +221,7 @@ function startAsync(keep, decode, rb, cb) {
 
 const helpers = {
   I32, U32, F32, F64, I64, U64, S, call: native.call, argCount, cvInt, cvFloat, cvBool, w64,
-  ptrArg, strArg, aggArg, caggArg, customArg, retCustom, retPtr, startAsync, kAddr, addressOf,
+  ptrArg, strArg, aggArg, caggArg, customArg, allocPooled: ref._internal.allocPooled, retCustom, retPtr, startAsync, kAddr, addressOf,
 };
 const helperNames = Object.keys(helpers);
 const helperValues = helperNames.map((k) => helpers[k]);
@@ -297,7 +293,7 @@ function retCode(kind) {
     // ref-napi's convention: a Number when |v| <= 2^53, else a decimal string.
     case 'i64': return '(((h, l) => ((h >= -2097152 && h < 2097152) || (h === 2097152 && l === 0)) ? h * 4294967296 + l : I64[1].toString())(I32[3], U32[2]))';
     case 'u64': return '(((h, l) => (h < 2097152 || (h === 2097152 && l === 0)) ? h * 4294967296 + l : U64[1].toString())(U32[3], U32[2]))';
-    case 'p': return 'retPtr(r, RLEN, RT)';
+    case 'p': return 'retPtr(U32[3] * 4294967296 + U32[2], RLEN, RT)';
     case 's': return 'r';
     case 'agg': case 'cagg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';
     case 'fn': case 'custom': return 'retCustom(RTYPE)';
@@ -339,7 +335,7 @@ function generate(sig) {
   const ret = retCode(retKind);
   const rsize = Math.max(Math.ceil((sig.ret.size || 0) / 8) * 8, 16);
   const retPrep = byAddress
-    ? `const rb = Buffer.alloc(RSIZE); { const p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
+    ? `const rb = allocPooled(RSIZE); { let p = rb[kAddr]; if (p === undefined) p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
     : '';
   const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
   const tag = `// reffi wrapper #${sig.id}.${uniq++}: ${safeName}`;
