@@ -20,6 +20,10 @@ const { makeError, describe } = require('./internal/errors');
 
 const { kKind } = refDefault._internal;
 const kFinal = Symbol('reffi.finalized');
+// The backing Buffer of an instance. 'ref.buffer' is an accessor over it on
+// the prototype: cheaper than defining a non-enumerable own property per
+// instance, and still invisible to Object.keys / for-in / JSON.
+const kBuf = Symbol('reffi.buffer');
 const kOrder = Symbol('reffi.fieldOrder');
 const kRecordKind = Symbol.for('reffi.recordKind'); // 'struct' | 'union' | 'array'
 const kVarArray = Symbol.for('reffi.varArray'); // variable-length ArrayType (a pointer)
@@ -151,7 +155,16 @@ function makeRecordFactory(R, kind) {
   function method(name, fn) {
     Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
   }
-  Object.defineProperty(proto, 'ref.buffer', { value: R.NULL, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(proto, 'ref.buffer', {
+    configurable: true,
+    enumerable: false,
+    get() { const b = this[kBuf]; return b === undefined ? R.NULL : b; },
+    set(v) { this[kBuf] = v; },
+  });
+  // reffi's own ref module hands out pooled Buffers that know their address.
+  const direct = R === refDefault;
+  const allocStore = R._internal && typeof R._internal.allocPooled === 'function'
+    ? R._internal.allocPooled : (n) => Buffer.alloc(n);
   method('ref', function ref() { return this['ref.buffer']; });
   method('toObject', function toObject() {
     const obj = {};
@@ -256,12 +269,18 @@ function makeRecordFactory(R, kind) {
     Object.defineProperty(T.prototype, name, {
       enumerable: true,
       configurable: true,
+      // The backing Buffer is at least the type's size (checked when the
+      // instance is made), so with reffi's own ref module a scalar field goes
+      // straight to its type; an injected ref module is always used as is.
       get() {
-        return R.get(this['ref.buffer'], field.offset, t);
+        const b = this['ref.buffer'];
+        return direct && t.indirection === 1 ? t.get(b, field.offset) : R.get(b, field.offset, t);
       },
       set(value) {
         try {
-          R.set(this['ref.buffer'], field.offset, value, t);
+          const b = this['ref.buffer'];
+          if (direct && t.indirection === 1) t.set(b, field.offset, value);
+          else R.set(b, field.offset, value, t);
         } catch (e) {
           throw fieldError(where, e);
         }
@@ -285,7 +304,7 @@ function makeRecordFactory(R, kind) {
         store = toBuffer(arg);
         arg = data;
       } else {
-        store = Buffer.alloc(Type.size);
+        store = allocStore(Type.size);
       }
       if (arg !== undefined && arg !== null && typeof arg !== 'object') {
         throw makeError('ERR_REFFI_ARG_TYPE', 'new ' + TypeName + '(): expected a Buffer or an object of field values, got ' + describe(arg));
@@ -295,7 +314,7 @@ function makeRecordFactory(R, kind) {
           'new ' + TypeName + '(): expected field values, got an instance of another type (' + describe(arg) + ')');
       }
       try { store.type = Type; } catch (_) { /* frozen Buffer */ }
-      Object.defineProperty(this, 'ref.buffer', { value: store, writable: true, configurable: true, enumerable: false });
+      this[kBuf] = store;
       Type[kFinal] = true;
       Type._instanceCreated = true;
       if (arg) {

@@ -295,7 +295,9 @@ function retCode(kind) {
     case 'u64': return '(((h, l) => (h < 2097152 || (h === 2097152 && l === 0)) ? h * 4294967296 + l : U64[1].toString())(U32[3], U32[2]))';
     case 'p': return 'retPtr(U32[3] * 4294967296 + U32[2], RLEN, RT)';
     case 's': return 'r';
-    case 'agg': case 'cagg': return 'RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0)';
+    // A reffi struct/union is built straight over the result Buffer (no
+    // extra view); other aggregate types go through their own get().
+    case 'agg': case 'cagg': return '(RREC && RSIZE === RTYPE.size ? new RTYPE(rb) : RTYPE.get(RSIZE === RTYPE.size ? rb : rb.subarray(0, RTYPE.size), 0))';
     case 'fn': case 'custom': return 'retCustom(RTYPE)';
     default: throw makeError('ERR_REFFI_INTERNAL', 'no return code for kind ' + kind);
   }
@@ -363,8 +365,10 @@ function generate(sig) {
   src += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n}\n';
   src += `return [${safeName}, ${safeName}_async];\n`;
 
-  const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE']);
-  const values = helperValues.concat([sig.name, sig.id, sig.retDeref, sig.retLen, sig.ret.type, rsize]);
+  const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE', 'RREC']);
+  const rk = sig.ret.type && sig.ret.type[Symbol.for('reffi.recordKind')];
+  const values = helperValues.concat([sig.name, sig.id, sig.retDeref, sig.retLen, sig.ret.type, rsize,
+    (rk === 'struct' || rk === 'union') && typeof sig.ret.type === 'function']);
   sig.args.forEach((a, i) => {
     names.push('T' + i, 'FN' + i);
     values.push(a.type, sig.fnArgs ? sig.fnArgs[i] : null);
