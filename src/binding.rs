@@ -183,6 +183,10 @@ entry!(js_call_async, 1, |env, st, a| {
     Ok(null_mut())
 });
 
+/// Native memory a call plan stands for (CIF, type vectors, tables),
+/// reported to V8 so collected functions' plans are freed promptly.
+const PLAN_BYTES: i64 = 4096;
+
 fn descs(env: &Env, v: napi_value, what: &str) -> Result<Vec<TypeDesc>> {
     let s = env.string(v, what)?;
     s.split(' ').filter(|p| !p.is_empty()).map(TypeDesc::parse).collect()
@@ -206,6 +210,7 @@ entry!(js_prepare, 7, |env, st, a| {
     let plan = Plan::new(name, addr, ret, args, fixed, ret_len, lib)?;
     let fast = plan.fast.is_some();
     let id = st.add_plan(plan);
+    env.adjust_external_memory(PLAN_BYTES);
     let idv = env.uint32(id)?;
     let fv = env.boolean(fast)?;
     env.array(&[idv, fv])
@@ -214,6 +219,7 @@ entry!(js_prepare, 7, |env, st, a| {
 entry!(js_free_plan, 1, |env, st, a| {
     let id = env.usize(a[0], "id")? as u32;
     st.free_plan(id);
+    env.adjust_external_memory(-PLAN_BYTES);
     Ok(null_mut())
 });
 

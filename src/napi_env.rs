@@ -349,6 +349,16 @@ impl Env {
         Ok(v)
     }
 
+    /// Tells V8 about native memory held on behalf of JS objects, so the
+    /// garbage collector (and the finalizers that free it) runs in time.
+    pub fn adjust_external_memory(&self, bytes: i64) {
+        let mut total = 0i64;
+        let _ = napi!(
+            "adjust_external_memory",
+            napi_adjust_external_memory(self.raw, bytes, &mut total)
+        );
+    }
+
     pub fn delete_reference(&self, r: sys::napi_ref) {
         let _ = napi!("delete_reference", napi_delete_reference(self.raw, r));
     }

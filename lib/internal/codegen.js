@@ -312,7 +312,6 @@ function registerSlots(args) {
   return args.map((a) => (a.desc === 'f32' || a.desc === 'f64' ? 6 + j++ : k++));
 }
 
-let uniq = 0;
 
 /**
  * Builds the synchronous wrapper and its `.async` twin.
@@ -340,7 +339,12 @@ function generate(sig) {
     ? `const rb = allocPooled(RSIZE); { let p = rb[kAddr]; if (p === undefined) p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
     : '';
   const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
-  const tag = `// reffi wrapper #${sig.id}.${uniq++}: ${safeName}`;
+  // The source names the function but not its id: re-binding the same
+  // signature (a Library created again) reuses V8's compiled code. Every
+  // wrapper calls the same native entry, so sharing code does not make the
+  // native call site polymorphic (the research pitfall with identical
+  // sources was about wrappers calling different natives).
+  const tag = `// reffi wrapper: ${safeName}`;
   let src = `"use strict";\n${tag}\n`;
   // synchronous wrapper
   src += `function ${safeName}(${params.join(', ')}) {\n`;
