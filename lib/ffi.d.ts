@@ -186,6 +186,9 @@ export type LibraryObject<T> = { [K in keyof T]: FunctionFromSpec<T[K]> } & Omit
 export interface LibraryMethods {
   /** Binds one more function: `lib.func('int atoi(const char *s)')` or `lib.func('atoi', 'int', ['string'])`. */
   func: LibraryFunc;
+  /** Closes the library; calls through its functions then throw ERR_REFFI_LIBRARY_CLOSED. */
+  close(): void;
+  [Symbol.dispose](): void;
 }
 
 /** The library argument of `ffi.Library`: a name or path (the platform suffix is added), `null` for the current process, or a DynamicLibrary. */

@@ -284,6 +284,15 @@ function Library(libfile, funcs, lib) {
     dl = new DynamicLibrary(libfile || null, FLAGS.RTLD_NOW);
   }
   Object.defineProperty(lib, '_dl', { value: dl, enumerable: false, configurable: true, writable: true });
+  // Explicit disposal: lib.close() / `using lib = ffi.Library(...)` closes the
+  // library; calls through its functions then throw ERR_REFFI_LIBRARY_CLOSED.
+  // Skipped when the spec binds a C function of that name.
+  if (!(funcs && Object.prototype.hasOwnProperty.call(funcs, 'close'))) {
+    Object.defineProperty(lib, 'close', { value: () => dl.close(), enumerable: false, configurable: true, writable: true });
+  }
+  if (Symbol.dispose) {
+    Object.defineProperty(lib, Symbol.dispose, { value: () => dl.close(), enumerable: false, configurable: true, writable: true });
+  }
   if (!(funcs && Object.prototype.hasOwnProperty.call(funcs, 'func'))) {
     // lib.func('int atoi(const char *s)'): bind from a C prototype (lib/cdecl.js).
     Object.defineProperty(lib, 'func', { value: require('./cdecl').libraryFunc(dl), enumerable: false, configurable: true, writable: true });

@@ -689,3 +689,19 @@ describe('many calls', () => {
     }
   });
 });
+
+describe('Library disposal', () => {
+  it('lib.close() and Symbol.dispose close the library; later calls throw ERR_REFFI_LIBRARY_CLOSED', () => {
+    const lib = ffi.Library('libm', { cos: ['double', ['double']] });
+    assert.strictEqual(lib.cos(0), 1);
+    assert.deepStrictEqual(Object.keys(lib), ['cos']);
+    lib.close();
+    assert.throws(() => lib.cos(0), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
+    if (Symbol.dispose) {
+      const lib2 = ffi.Library('libm', { sin: ['double', ['double']] });
+      assert.strictEqual(lib2.sin(0), 0);
+      lib2[Symbol.dispose]();
+      assert.throws(() => lib2.sin(0), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
+    }
+  });
+});
