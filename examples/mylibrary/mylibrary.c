@@ -65,3 +65,20 @@ int fireCallback(int id, const char *name) {
   registered(id, name);
   return 1;
 }
+
+/* For examples/more/thread-callback.js: calls cb(x) from a new thread and
+ * returns its result. */
+#include <pthread.h>
+struct thread_call { int (*cb)(int); int x; int result; };
+static void *thread_main(void *arg) {
+  struct thread_call *c = arg;
+  c->result = c->cb(c->x);
+  return NULL;
+}
+int call_in_thread(int (*cb)(int), int x) {
+  struct thread_call c = { cb, x, 0 };
+  pthread_t t;
+  if (pthread_create(&t, NULL, thread_main, &c) != 0) return -1;
+  pthread_join(t, NULL);
+  return c.result;
+}

@@ -20,3 +20,4 @@ void      setCallback(my_callback cb);
 int       fireCallback(int id, const char *name);
 
 #endif
+int call_in_thread(int (*cb)(int), int x);
