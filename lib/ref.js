@@ -682,12 +682,17 @@ function getType(buffer) {
   return coerceType(buffer.type);
 }
 
+function noAccessor(what, type) {
+  return makeError('ERR_REFFI_INVALID_TYPE', 'type "' + (type.name || '?') + '" has no ' + what + '() function');
+}
+
 function get(buffer, offset, type) {
   checkBuffer('get', buffer);
   offset = normOffset('get', offset);
   type = type ? coerceType(type) : getType(buffer);
   if (type.indirection === 1) {
     if (type.size > 0) checkOffset('get', buffer, offset, type.size);
+    if (typeof type.get !== 'function') throw noAccessor('get', type);
     return type.get(buffer, offset);
   }
   if (type.indirection > 1) {
@@ -705,6 +710,7 @@ function set(buffer, offset, value, type) {
   type = type ? coerceType(type) : getType(buffer);
   if (type.indirection === 1) {
     if (type.size > 0) checkOffset('set', buffer, offset, type.size);
+    if (typeof type.set !== 'function') throw noAccessor('set', type);
     type.set(buffer, offset, value);
   } else if (type.indirection > 1) {
     writePointer(buffer, offset, value);
@@ -734,6 +740,9 @@ const POOL_SIZE = 64 * 1024;
 let pool = null, poolBase = 0, poolOffset = POOL_SIZE;
 
 function allocPooled(size) {
+  if (size > require('buffer').constants.MAX_LENGTH) {
+    throw makeError('ERR_REFFI_ARG_RANGE', 'cannot allocate ' + size + ' bytes: larger than a Buffer can hold');
+  }
   if (size === 0 || size > 1024) return Buffer.alloc(size);
   const off = (poolOffset + 15) & ~15;
   if (off + size > POOL_SIZE) {

@@ -266,6 +266,7 @@ function makeRecordFactory(R, kind) {
       throw e;
     }
     const where = 'field "' + name + '"';
+    const fast = direct && t.indirection === 1 && typeof t.get === 'function' && typeof t.set === 'function';
     Object.defineProperty(T.prototype, name, {
       enumerable: true,
       configurable: true,
@@ -274,12 +275,12 @@ function makeRecordFactory(R, kind) {
       // straight to its type; an injected ref module is always used as is.
       get() {
         const b = this['ref.buffer'];
-        return direct && t.indirection === 1 ? t.get(b, field.offset) : R.get(b, field.offset, t);
+        return fast ? t.get(b, field.offset) : R.get(b, field.offset, t);
       },
       set(value) {
         try {
           const b = this['ref.buffer'];
-          if (direct && t.indirection === 1) t.set(b, field.offset, value);
+          if (fast) t.set(b, field.offset, value);
           else R.set(b, field.offset, value, t);
         } catch (e) {
           throw fieldError(where, e);

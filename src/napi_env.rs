@@ -222,7 +222,7 @@ impl Env {
     /// A 64-bit integer as ref-napi returns it: a Number when exactly
     /// representable, otherwise a decimal string.
     pub fn int64(&self, i: i128) -> Result<napi_value> {
-        if i.unsigned_abs() < (1u128 << 53) {
+        if i.unsigned_abs() <= (1u128 << 53) {
             self.number(i as f64)
         } else {
             self.string_value(&i.to_string())

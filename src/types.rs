@@ -65,6 +65,9 @@ pub struct Layout {
 
 const PTR: usize = std::mem::size_of::<usize>();
 
+/// Largest struct/union passed by value (bytes).
+pub const MAX_BY_VALUE: usize = 1 << 20;
+
 impl TypeDesc {
     /// Parses a whole descriptor string.
     pub fn parse(src: &str) -> Result<TypeDesc> {
@@ -169,7 +172,19 @@ impl TypeDesc {
     }
 
     /// Lowers the descriptor to a libffi type, for passing by value.
+    /// Aggregates above [`MAX_BY_VALUE`] bytes are refused: libffi describes
+    /// them element by element, and nothing that large is passed by value.
     pub fn to_ffi(&self) -> Result<Type> {
+        if self.is_aggregate() && self.layout()?.size > MAX_BY_VALUE {
+            return Err(Error::unsupported(&format!(
+                "a {}-byte aggregate cannot be passed by value (at most {MAX_BY_VALUE} bytes); pass it by pointer",
+                self.layout()?.size
+            )));
+        }
+        self.to_ffi_unchecked()
+    }
+
+    fn to_ffi_unchecked(&self) -> Result<Type> {
         Ok(match self {
             TypeDesc::Void => Type::void(),
             TypeDesc::Bool => Type::u8(),
@@ -230,7 +245,7 @@ impl TypeDesc {
                 Ok(())
             }
             other => {
-                out.push(other.to_ffi()?);
+                out.push(other.to_ffi_unchecked()?);
                 Ok(())
             }
         }
@@ -268,8 +283,12 @@ impl TypeDesc {
         if l.size == 0 {
             return Err(Error::invalid_type("an empty union cannot be passed by value"));
         }
+        // Above 16 bytes a union goes in memory whatever its members are: no
+        // need to classify (and no quadratic scan of big members).
         let mut leaves = Vec::new();
-        self.scalar_leaves(0, &mut leaves)?;
+        if l.size <= 16 {
+            self.scalar_leaves(0, &mut leaves)?;
+        }
         let mut elems = Vec::new();
         let mut off = 0;
         while off < l.size {
@@ -557,5 +576,10 @@ mod tests {
         assert!(TypeDesc::parse("!{u8,u32}").unwrap().to_ffi().is_err());
         assert!(TypeDesc::parse("!{u32,u32}").unwrap().to_ffi().is_ok());
         assert!(TypeDesc::parse("{v}").unwrap().layout().is_err());
+        // huge by-value aggregates are refused with a code, not expanded
+        let e = TypeDesc::parse("<o1099511627776:8,i32>").unwrap().to_ffi().unwrap_err();
+        assert_eq!(e.code, "ERR_REFFI_UNSUPPORTED");
+        assert!(TypeDesc::parse("{[u8;2000000]}").unwrap().to_ffi().is_err());
+        assert!(TypeDesc::parse("<[u8;64000],f64>").unwrap().to_ffi().is_ok());
     }
 }

@@ -38,6 +38,13 @@ function lower(type) {
     throw makeError('ERR_REFFI_INVALID_TYPE', 'type "' + (t.name || '?') + '" has indirection ' + t.indirection);
   } else if (typeof t[kDesc] === 'string' || typeof t[kDesc] === 'function') {
     const desc = typeof t[kDesc] === 'function' ? t[kDesc]() : t[kDesc];
+    // The JS side allocates `t.size` bytes for by-value copies and results;
+    // the engine uses the descriptor's layout: they must agree.
+    const layoutSize = require('./native').layout(desc)[0];
+    if (typeof t.size !== 'number' || layoutSize > t.size) {
+      throw makeError('ERR_REFFI_INVALID_TYPE', 'type "' + (t.name || '?') + '" declares size ' + t.size +
+        ' but its descriptor ' + JSON.stringify(desc) + ' needs ' + layoutSize + ' bytes');
+    }
     r = { type: t, kind: 'agg', desc, size: t.size };
   } else if (t[kFunctionType]) {
     // A function pointer travels as a plain 64-bit integer: the ffi.Function
