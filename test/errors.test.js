@@ -292,3 +292,22 @@ describe('ref errors', () => {
     throwsCode(() => ref.set(Buffer.alloc(4), 0, 1, { size: 4, indirection: 0, get() {}, set() {} }), 'ERR_REFFI_INVALID_TYPE', TypeError);
   });
 });
+
+describe('fuzzer regressions', () => {
+  it('a type object without get/set is refused at bind time with a code', () => {
+    assert.throws(() => ffi.Library(null, { abs: [{ size: 8, indirection: 1, alignment: 0 }, []] }),
+      { code: 'ERR_REFFI_INVALID_TYPE' });
+  });
+  it('a forged descriptor larger than the declared size is refused, and a huge union binds promptly', () => {
+    const forgedAlone = { [Symbol.for('reffi.descriptor')]: '{i8,[u8;1000]}', size: 24, alignment: 1, indirection: 1, get() {}, set() {} };
+    assert.throws(() => ffi.Library(null, { abs: ['int', [forgedAlone]] }), { code: 'ERR_REFFI_INVALID_TYPE' });
+    const Union = require('../lib/union');
+    const forged = { [Symbol.for('reffi.descriptor')]: '{i8,[u8;1000000]}', size: 24, alignment: 1, indirection: 1, get() {}, set() {} };
+    const t0 = Date.now();
+    // The union's own layout includes the 1 MB member: consistent, so it binds
+    // (by value above 16 bytes: memory class, no per-byte classification).
+    const lib = ffi.Library(null, { abs: ['int', [Union({ a: 'ulonglong', f: forged })]] });
+    assert.strictEqual(typeof lib.abs, 'function');
+    assert.ok(Date.now() - t0 < 5000, 'no quadratic classification');
+  });
+});

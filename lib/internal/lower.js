@@ -66,6 +66,9 @@ function lower(type) {
       r = { type: t, kind: t.size === 0 ? 'v' : 'custom', desc: descForSize(t.size, t.alignment), size: t.size };
     }
   }
+  if ((r.kind === 'custom' || r.kind === 'agg') && (typeof t.get !== 'function' || typeof t.set !== 'function')) {
+    throw makeError('ERR_REFFI_INVALID_TYPE', 'type "' + (t.name || '?') + '" has no get()/set() functions');
+  }
   cache.set(t, r);
   return r;
 }
