@@ -292,12 +292,22 @@ function makeArrayFactory(R) {
     return '[ArrayType]';
   }
 
+  function allocArray(bytes) {
+    if (!(bytes <= require('buffer').constants.MAX_LENGTH)) {
+      throw makeError('ERR_REFFI_ARG_RANGE', 'cannot allocate an array of ' + bytes + ' bytes: larger than a Buffer can hold');
+    }
+    return Buffer.alloc(bytes);
+  }
+
   function ArrayTypeFactory(_type, _length) {
     const type = coerceFieldType(R, _type, 'the element type of ArrayType');
     if (_length !== undefined && _length !== null && (typeof _length !== 'number' || !Number.isInteger(_length) || _length < 0)) {
       throw makeError('ERR_REFFI_ARG_RANGE', 'ArrayType: length must be a non-negative integer, got ' + describe(_length));
     }
-    const fixedLength = _length | 0;
+    if (typeof _length === 'number' && _length > Number.MAX_SAFE_INTEGER) {
+      throw makeError('ERR_REFFI_ARG_RANGE', 'ArrayType: length ' + _length + ' is too large');
+    }
+    const fixedLength = typeof _length === 'number' ? _length : 0;
     const BPE = type.indirection === 1 ? type.size : PTR;
 
     function ArrayType(data, length) {
@@ -313,13 +323,13 @@ function makeArrayFactory(R) {
           throw makeError('ERR_REFFI_ARG_TYPE', 'a "length", "array" or "buffer" must be passed as the first argument');
         }
         len = fixedLength;
-        buffer = Buffer.alloc(len * size);
+        buffer = allocArray(len * size);
       } else if (typeof data === 'number') {
         if (!Number.isInteger(data) || data < 0) {
           throw makeError('ERR_REFFI_ARG_RANGE', 'array length must be a non-negative integer, got ' + describe(data));
         }
         len = data;
-        buffer = Buffer.alloc(len * size);
+        buffer = allocArray(len * size);
       } else if (data instanceof Uint8Array) {
         if (length !== undefined && length !== null) len = length;
         else if (fixedLength > 0) len = fixedLength;

@@ -144,3 +144,26 @@ test('K7: a type object without get/set fails with a coded error', { todo: todoF
     console.log(c && c.startsWith('ERR_REFFI_') ? 'OK' : 'got ' + c);`);
   assert.strictEqual(r.out, 'OK');
 });
+
+test('K8: an array type larger than a Buffer can hold throws ERR_REFFI_* when instantiated', { todo: todoFor('K8-array-huge-size-uncoded') }, () => {
+  const r = child(`
+    const ArrayType = require('./lib/array');
+    const huge = { name: 'huge', size: 2 ** 40, indirection: 1, get() { return 0; }, set() {} };
+    const c = coded(() => { const A = ArrayType(huge, 16); new A(); });
+    console.log(c && c.startsWith('ERR_REFFI_') ? 'OK' : 'got ' + c);`);
+  assert.strictEqual(r.out, 'OK');
+});
+
+test('K9: ArrayType(type, n) with n >= 2^31 is a fixed array or an error, never a pointer', { todo: todoFor('K9-array-length-truncated') }, () => {
+  const r = child(`
+    const ArrayType = require('./lib/array');
+    const out = [];
+    for (const n of [2 ** 31, 2 ** 32]) {
+      let A, c = null;
+      try { A = ArrayType('uint8', n); } catch (e) { c = e.code; }
+      if (c === null && A.size !== n) out.push('ArrayType(uint8, ' + n + ').size is ' + A.size);
+      else if (c !== null && !c.startsWith('ERR_REFFI_')) out.push('uncoded ' + c);
+    }
+    console.log(out.length ? out.join('; ') : 'OK');`);
+  assert.strictEqual(r.out, 'OK');
+});
