@@ -89,6 +89,9 @@ const wrapCache = new Map();
 const WRAP_CACHE_MAX = 4096;
 
 function foreignArrayBuffer(addr, length) {
+  if (!(length <= require('buffer').constants.MAX_LENGTH)) {
+    throw makeError('ERR_REFFI_ARG_RANGE', 'cannot view ' + length + ' bytes of memory: larger than a Buffer can hold');
+  }
   let ab = wrapCache.get(addr);
   if (ab === undefined || ab.byteLength < length) {
     ab = native.wrap(addr, length);

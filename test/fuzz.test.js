@@ -167,3 +167,14 @@ test('K9: ArrayType(type, n) with n >= 2^31 is a fixed array or an error, never 
     console.log(out.length ? out.join('; ') : 'OK');`);
   assert.strictEqual(r.out, 'OK');
 });
+
+test('K10: a pointer to a type larger than 4 GiB fails with a coded error, as a return and as a callback argument', { todo: todoFor('K10-huge-pointee-uncoded') }, () => {
+  const r = child(`
+    const huge = { name: 'huge', size: 2 ** 40, indirection: 1, get() { return 0; }, set() {} };
+    const P = ref.refType(huge);
+    const a = coded(() => ffi.ForeignFunction(lib.get('fz_id_p'), P, ['pointer'])(Buffer.alloc(8)));
+    const b = coded(() => { const cb = ffi.Callback('void', [P], () => {}); ffi.ForeignFunction(cb, 'void', [P])(Buffer.alloc(8)); });
+    const ok = (c) => c === null || c.startsWith('ERR_REFFI_');
+    console.log(ok(a) && ok(b) ? 'OK' : 'return: ' + a + ', callback: ' + b);`);
+  assert.strictEqual(r.out, 'OK');
+});

@@ -16,6 +16,7 @@ const KNOWN = [
       'lib/internal/codegen.js uses the cached kAddr without checking the Buffer is still attached.',
     finding: (f, c) => Array.isArray(c.args) && c.args.some((x) => x && x.cachedAddress) && f.kind === 'wrong-result',
   },
+
 ];
 
 function enabled(batch) {
