@@ -204,9 +204,11 @@ function makeCase(rng, batch) {
     c.exec = async () => {
       const funcs = rng.bool(0.05) ? rng.pick([null, 5, 'x', [spec]]) : { [name]: spec };
       const L = ffi.Library(require('./cases').libPath(), funcs);
+      // Only what Library bound (not an inherited property such as "constructor").
+      if (!Object.prototype.hasOwnProperty.call(L, name)) return;
       const f = L[name];
       if (typeof f !== 'function') return;
-      if (spec[2] && spec[2].varargs) {
+      if (Array.isArray(spec) && spec[2] && spec[2].varargs) {
         const vt = [];
         for (let i = rng.int(0, 3); i > 0; i--) vt.push(T());
         c.customAggregateCall = c.customAggregateCall || anyCustom(vt);
