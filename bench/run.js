@@ -14,6 +14,11 @@
 //   --out=FILE              where to write the JSON (default bench/results.json)
 //   --budget=280            seconds; workloads not started by then are skipped,
 //                           and a worker running at budget + 15 s is stopped
+//   --worker[=add,mix4]     also run these workloads (default: add, mix4, strlen,
+//                           callback; `all` for every one) with each
+//                           implementation loaded and timed inside a
+//                           worker_threads Worker; each such row follows its
+//                           main-thread row, marked "(worker thread)"
 
 const { spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -90,8 +95,29 @@ function pathLabel(p) {
   return `fast ${fmtCount(p.fast)} + generic ${fmtCount(p.generic)}`;
 }
 
-/** Runs one workload's worker, retrying without an implementation that crashed or hung it. */
-function runWorkload(w, impls, opts, ctx) {
+// ref-napi (loaded by the ffi-napi adapter) replaces Buffer.prototype methods
+// (deref, ref, address, readPointer, ...) with its own, for every Buffer in
+// the process: sharing a process with it, the reffi column measured
+// ref-napi's deref() (~650 ns instead of ~260 for the out-parameter row).
+// Such implementations run in a worker process of their own, with the floor
+// (the ratios are taken against the floor of the same process and round).
+const OWN_PROCESS = new Set(['ffi-napi']);
+
+/** Runs one workload: the implementations that share a process, then each one that needs its own. */
+function runWorkload(w, impls, opts, ctx, thread) {
+  const groups = [impls.filter((i) => !OWN_PROCESS.has(i))];
+  for (const i of impls) if (OWN_PROCESS.has(i)) groups.push(impls.includes('floor') ? ['floor', i] : [i]);
+  const results = {};
+  for (const g of groups) {
+    if (!g.length) continue;
+    const r = runGroup(w, g, opts, ctx, thread);
+    for (const i of g) if (!(i in results) && r[i]) results[i] = r[i]; // the floor: from the first group
+  }
+  return results;
+}
+
+/** Runs one worker process for `impls`, retrying without an implementation that crashed or hung it. */
+function runGroup(w, impls, opts, ctx, thread) {
   const results = {};
   let pending = impls.filter((i) => !ctx.preset[i]);
   for (const i of impls) if (ctx.preset[i]) results[i] = Object.assign({}, ctx.preset[i]);
@@ -99,6 +125,7 @@ function runWorkload(w, impls, opts, ctx) {
     const args = ['--expose-gc', path.join(benchDir, 'worker.js'), '--workload=' + w.id, '--impls=' + pending.join(','),
       '--samples=' + opts.samples, '--sample-ms=' + opts.sampleMs, '--lib=' + ctx.lib];
     if (ctx.floor) args.push('--floor=' + ctx.floor);
+    if (thread) args.push('--thread');
     // Never run past the whole run's budget (+15 s to finish the workload in hand).
     const timeout = Math.max(10e3, Math.min(WORKER_TIMEOUT_MS, ctx.deadline + 15e3 - Date.now()));
     const r = spawnSync(process.execPath, args, {
@@ -169,6 +196,15 @@ function main() {
   const chosen = workloads.filter((w) => !only || only.includes(w.id));
   if (only) for (const id of only) if (!workloads.some((w) => w.id === id)) throw new Error('bench: unknown workload ' + id);
   const outFile = args.out ? path.resolve(String(args.out)) : path.join(benchDir, 'results.json');
+  const WORKER_DEFAULT = ['add', 'mix4', 'strlen', 'callback'];
+  let workerIds = [];
+  if (args.worker === true) workerIds = WORKER_DEFAULT.filter((id) => chosen.some((w) => w.id === id));
+  else if (args.worker === 'all') workerIds = chosen.map((w) => w.id);
+  else if (args.worker) {
+    workerIds = String(args.worker).split(',');
+    for (const id of workerIds) if (!workloads.some((w) => w.id === id)) throw new Error('bench: unknown workload ' + id);
+    workerIds = workerIds.filter((id) => chosen.some((w) => w.id === id));
+  }
 
   const machine = machineInfo();
   const preset = {}; // implementations that cannot run at all, decided once
@@ -199,13 +235,19 @@ function main() {
   const report = {
     date: new Date().toISOString(), machine, settings: opts, versions, peers: peerStatus, workloads: [],
   };
+  const runs = [];
   for (const w of chosen) {
-    const wr = { id: w.id, title: w.title, unit: w.unit, perOperation: w.per, results: {} };
+    runs.push({ w, thread: false });
+    if (workerIds.includes(w.id)) runs.push({ w, thread: true });
+  }
+  for (const { w, thread } of runs) {
+    const title = thread ? w.title + ' (worker thread)' : w.title;
+    const wr = { id: w.id, thread: thread ? 'worker' : 'main', title, unit: w.unit, perOperation: w.per, results: {} };
     if (Date.now() - t0 > budgetMs) {
       for (const i of impls) wr.results[i] = { status: 'skipped', error: 'time budget exhausted' };
     } else {
-      log(`bench: ${w.id} (${w.title}) ...`);
-      wr.results = runWorkload(w, impls, opts, ctx);
+      log(`bench: ${w.id} (${title}) ...`);
+      wr.results = runWorkload(w, impls, opts, ctx, thread);
     }
     report.workloads.push(wr);
   }

@@ -14,9 +14,10 @@
 // type; an index outside [0, length) throws ERR_REFFI_OUT_OF_BOUNDS.
 
 const util = require('util');
+const { MAX_LENGTH: BUFFER_MAX_LENGTH } = require('buffer').constants;
 const native = require('./internal/native');
 const { kDesc } = require('./internal/lower');
-const { makeError, describe } = require('./internal/errors');
+const { makeError, describe, isRevokedProxy, guardRevoked, revokedProxyError } = require('./internal/errors');
 const { _internal } = require('./struct');
 
 const { coerceFieldType, fieldDesc, checkTarget, isForeignInstance, toBuffer, kVarArray, kRecordKind } = _internal;
@@ -226,6 +227,7 @@ function makeArrayFactory(R) {
   function set(buffer, offset, value) {
     offset = offset === undefined ? 0 : offset;
     checkTarget('ArrayType.set', this, buffer, offset);
+    if (isRevokedProxy(value)) throw revokedProxyError('ArrayType.set');
     const A = this;
     const n = A.fixedLength;
     if (value instanceof A && self(value).length === n) {
@@ -266,6 +268,7 @@ function makeArrayFactory(R) {
   function setRef(buffer, offset, value) {
     let ptr;
     if (value === null || value === undefined) ptr = R.NULL;
+    else if (isRevokedProxy(value)) throw revokedProxyError('ArrayType.set');
     else if (value instanceof this) ptr = value.buffer;
     else if (isForeignInstance(value, this) && value.constructor.type === this.type && value.constructor.BYTES_PER_ELEMENT) {
       ptr = value.buffer; // another array type over the same element type (e.g. a fixed-length one)
@@ -280,7 +283,7 @@ function makeArrayFactory(R) {
   }
 
   function untilZeros(buffer) {
-    if (!(buffer instanceof Uint8Array)) {
+    if (isRevokedProxy(buffer) || !(buffer instanceof Uint8Array)) {
       throw makeError('ERR_REFFI_ARG_TYPE', 'untilZeros: expected a Buffer, got ' + describe(buffer));
     }
     const size = this.BYTES_PER_ELEMENT;
@@ -293,13 +296,17 @@ function makeArrayFactory(R) {
   }
 
   function allocArray(bytes) {
-    if (!(bytes <= require('buffer').constants.MAX_LENGTH)) {
+    if (!(bytes <= BUFFER_MAX_LENGTH)) {
       throw makeError('ERR_REFFI_ARG_RANGE', 'cannot allocate an array of ' + bytes + ' bytes: larger than a Buffer can hold');
     }
     return Buffer.alloc(bytes);
   }
 
   function ArrayTypeFactory(_type, _length) {
+    return guardRevoked('ArrayType', () => defineArrayType(_type, _length));
+  }
+
+  function defineArrayType(_type, _length) {
     const type = coerceFieldType(R, _type, 'the element type of ArrayType');
     if (_length !== undefined && _length !== null && (typeof _length !== 'number' || !Number.isInteger(_length) || _length < 0)) {
       throw makeError('ERR_REFFI_ARG_RANGE', 'ArrayType: length must be a non-negative integer, got ' + describe(_length));
@@ -330,6 +337,8 @@ function makeArrayFactory(R) {
         }
         len = data;
         buffer = allocArray(len * size);
+      } else if (isRevokedProxy(data)) {
+        throw revokedProxyError('new ArrayType()');
       } else if (data instanceof Uint8Array) {
         if (length !== undefined && length !== null) len = length;
         else if (fixedLength > 0) len = fixedLength;
@@ -364,7 +373,9 @@ function makeArrayFactory(R) {
       }
       return p;
     }
-    Object.defineProperty(ArrayType, 'name', { value: 'ArrayType' });
+    // (no defineProperty of `name`: the function is already called
+    // ArrayType, and redefining it makes the function object a slow
+    // dictionary-mode object, see lib/struct.js)
     ArrayType.prototype = Object.create(proto, {
       constructor: { value: ArrayType, enumerable: false, writable: true, configurable: true },
     });

@@ -6,11 +6,11 @@ const fs = require('fs');
 const path = require('path');
 const native = require('./internal/native');
 const ref = require('./ref');
-const { makeError, describe } = require('./internal/errors');
+const { makeError, describe, isRevokedProxy, guardRevoked, revokedProxyError } = require('./internal/errors');
 const { lower, kFunctionType } = require('./internal/lower');
 const codegen = require('./internal/codegen');
 
-const { kAddr, pointerBuffer, toBigInt64, checkInt, POINTER_SIZE } = ref._internal;
+const { kAddr, pointerBuffer, typedPointerBuffer, toBigInt64, fromBigInt64, checkInt, POINTER_SIZE } = ref._internal;
 const kLib = Symbol('reffi.library');
 const kCallback = Symbol('reffi.callback');
 const kPlan = Symbol('reffi.plan');
@@ -143,7 +143,27 @@ DynamicLibrary.prototype.get = function get(symbol) {
 DynamicLibrary.prototype.close = function close() {
   if (!this._closed) {
     this._closed = true;
-    native.dlclose(this._id);
+    // The engine frees the plans of this library's functions now, and their
+    // ids may be reused at once: their FinalizationRegistry entries go (a
+    // program opening and closing libraries in a loop would otherwise pile
+    // up one entry per function until it yields to the event loop), and
+    // their wrappers are disarmed so that they throw instead of calling
+    // the engine with a stale id.
+    planRegistry.unregister(this);
+    const [error, ids] = native.dlclose(this._id);
+    if (ids.length > 0) {
+      const shown = this._loadedPath === null ? 'the current process' : '"' + this._loadedPath + '"';
+      const closedError = (name) => makeError('ERR_REFFI_LIBRARY_CLOSED',
+        'cannot call "' + name + '": its library ' + shown + ' was closed');
+      for (const id of ids) {
+        const disarm = disarms.get(id);
+        if (disarm !== undefined) {
+          disarms.delete(id);
+          disarm(closedError);
+        }
+      }
+    }
+    if (error !== null) throw makeError('ERR_REFFI_INTERNAL', error);
   }
   return 0;
 };
@@ -156,8 +176,11 @@ if (Symbol.dispose) DynamicLibrary.prototype[Symbol.dispose] = DynamicLibrary.pr
 // ---- ForeignFunction ------------------------------------------------------------
 
 const planRegistry = new FinalizationRegistry((id) => {
+  disarms.delete(id);
   try { native.freePlan(id); } catch (_) { /* environment shutting down */ }
 });
+/** Plan id -> disarm() of the wrappers of a function bound to a library's symbol (see DynamicLibrary.close). */
+const disarms = new Map();
 
 function lowerNamed(type, fname, what) {
   try {
@@ -170,6 +193,10 @@ function lowerNamed(type, fname, what) {
 }
 
 function buildFunction(ptr, retType, argTypes, opts) {
+  return guardRevoked(opts.name || 'ForeignFunction', () => bindFunction(ptr, retType, argTypes, opts));
+}
+
+function bindFunction(ptr, retType, argTypes, opts) {
   const name = opts.name || (ptr && ptr.name) || 'ForeignFunction';
   if (!(ptr instanceof Uint8Array)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'ForeignFunction: expected a function pointer Buffer for "' + name + '", got ' + describe(ptr));
@@ -186,14 +213,26 @@ function buildFunction(ptr, retType, argTypes, opts) {
     return l;
   });
   const lib = ptr[kLib];
+  if (lib && lib._closed) {
+    // The symbol's library was closed (and maybe unmapped) after the
+    // pointer was looked up: a plan without its library would call freed code.
+    throw makeError('ERR_REFFI_LIBRARY_CLOSED', 'cannot bind "' + name + '": its library ' +
+      (lib._loadedPath === null ? 'of the current process' : lib._loadedPath) + ' was closed');
+  }
   const retLen = ret.kind === 'p' ? (ret.type.indirection === 2 ? ret.type.size : POINTER_SIZE) : 0;
   const retDeref = ret.kind === 'p' ? ref.derefType(ret.type) : null;
   const [id, fast] = native.prepare(addr, ret.desc, args.map((a) => a.desc).join(' '),
-    opts.fixed === undefined ? -1 : opts.fixed, lib && !lib._closed ? lib._id : -1, retLen, name);
+    opts.fixed === undefined ? -1 : opts.fixed, lib ? lib._id : -1, retLen, name);
   const fnArgs = args.map((a) => (a.kind === 'fn' ? fnArgFor(a.type) : null));
   const slots = fast ? codegen.registerSlots(args) : args.map((_, i) => i);
-  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArgs });
-  planRegistry.register(fn, id);
+  const [fn, asyncFn, disarm] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArgs });
+  if (lib) {
+    // The library is the unregister token: closing it drops the entries.
+    planRegistry.register(fn, id, lib);
+    disarms.set(id, disarm);
+  } else {
+    planRegistry.register(fn, id);
+  }
   Object.defineProperty(fn, 'async', { value: asyncFn, enumerable: false, configurable: true, writable: true });
   Object.defineProperty(asyncFn, kPlan, { value: fn });
   Object.defineProperty(fn, kPlan, { value: id });
@@ -228,6 +267,10 @@ function typeId(t) {
 }
 
 function VariadicForeignFunction(ptr, returnType, fixedArgTypes, abi) {
+  return guardRevoked('VariadicForeignFunction', () => bindVariadic(ptr, returnType, fixedArgTypes, abi));
+}
+
+function bindVariadic(ptr, returnType, fixedArgTypes, abi) {
   const name = (ptr && ptr.name) || 'VariadicForeignFunction';
   if (!(ptr instanceof Uint8Array)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'VariadicForeignFunction: expected a function pointer Buffer for "' + name + '", got ' + describe(ptr));
@@ -261,12 +304,16 @@ function VariadicForeignFunction(ptr, returnType, fixedArgTypes, abi) {
 // ---- Library ----------------------------------------------------------------------
 
 function Library(libfile, funcs, lib) {
+  return guardRevoked('Library', () => defineLibrary(this, libfile, funcs, lib));
+}
+
+function defineLibrary(self, libfile, funcs, lib) {
   // ffi-napi allows both `Library(...)` and `new Library(...)`; the third
   // argument is an object to add the functions to.
   if (lib !== undefined && lib !== null && typeof lib !== 'object' && typeof lib !== 'function') {
     throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the third argument must be an object to add the functions to, got ' + describe(lib));
   }
-  lib = lib || (this instanceof Library ? this : {});
+  lib = lib || (self instanceof Library ? self : {});
   if (funcs !== undefined && funcs !== null && typeof funcs !== 'object') {
     throw makeError('ERR_REFFI_ARG_TYPE', 'Library: the function spec must be an object, got ' + describe(funcs));
   }
@@ -369,11 +416,7 @@ function argFromC(l) {
       // The engine passes the address as a Number (null for NULL).
       const len = l.type.indirection === 2 ? l.type.size : POINTER_SIZE;
       const dt = ref.derefType(l.type);
-      return (v) => {
-        const b = pointerBuffer(v === null ? 0 : v, len);
-        b.type = dt;
-        return b;
-      };
+      return (v) => typedPointerBuffer(v === null ? 0 : v, len, dt);
     }
     case 'agg': return (v) => l.type.get(v, 0); // v: a Buffer holding a copy
     case 'fn': case 'custom': return (v) => {
@@ -393,8 +436,8 @@ const INT_LIMITS = {
 
 function retAddress(what, v) {
   if (v === null || v === undefined) return 0;
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
-      (typeof v === 'object' && v['ref.buffer'] instanceof Uint8Array)) {
+  if (ArrayBuffer.isView(v) ||
+      (typeof v === 'object' && !isRevokedProxy(v) && (v instanceof ArrayBuffer || v['ref.buffer'] instanceof Uint8Array))) {
     return codegen.addressOf(what, 0, v);
   }
   throw makeError('ERR_REFFI_ARG_TYPE', what + ': expected a Buffer (pointer) or null, got ' + describe(v));
@@ -443,7 +486,9 @@ function retToC(l, keep, cbName) {
       return retAddress(what, v);
     };
     case 'agg': return (v) => {
-      if (v && v['ref.buffer'] instanceof Uint8Array && (v instanceof l.type || v.constructor === l.type)) {
+      if (isRevokedProxy(v)) throw revokedProxyError(what);
+      if (v && v['ref.buffer'] instanceof Uint8Array &&
+          ((typeof l.type === 'function' && v instanceof l.type) || v.constructor === l.type)) {
         return v['ref.buffer'];
       }
       if (v instanceof Uint8Array) {
@@ -476,6 +521,33 @@ function retToC(l, keep, cbName) {
   }
 }
 
+// Compiled wrapper factories, by generated source and the user function's
+// source. Each callback gets its own wrapper closure; callbacks made again
+// and again from the same code (a fresh arrow function per call, say)
+// share one compiled function instead of compiling a new one each time,
+// which would grow V8's heap by tens of MB per 100,000 callbacks. Distinct
+// user code never shares, so the wrapper's call of `func` stays
+// monomorphic (the research note's pitfall with identical sources).
+const wrapperFactories = new Map();
+const WRAPPER_FACTORIES_MAX = 1024;
+
+function wrapperFactory(names, body, func) {
+  let fsrc;
+  try { fsrc = Function.prototype.toString.call(func); } catch (_) { fsrc = null; }
+  const key = fsrc === null ? null : body + '\n//' + fsrc;
+  let f = key === null ? undefined : wrapperFactories.get(key);
+  if (f === undefined) {
+    const src = '"use strict";\n// reffi callback wrapper #' + (wrapperSerial++) + '\n' + body;
+    // eslint-disable-next-line no-new-func
+    f = new Function(...names, src);
+    if (key !== null) {
+      if (wrapperFactories.size >= WRAPPER_FACTORIES_MAX) wrapperFactories.clear();
+      wrapperFactories.set(key, f);
+    }
+  }
+  return f;
+}
+
 let wrapperSerial = 0;
 
 /**
@@ -487,11 +559,62 @@ let wrapperSerial = 0;
 function callbackWrapper(func, conv, toC) {
   const params = conv.map((_, i) => 'a' + i);
   const argsSrc = conv.map((c, i) => (c ? 'C' + i + '(a' + i + ')' : 'a' + i)).join(', ');
-  const src = '"use strict";\n// reffi callback wrapper #' + (wrapperSerial++) + '\n' +
-    'return function reffiCallback(' + params.join(', ') + ') { return toC(func(' + argsSrc + ')); };';
+  const body = 'return function reffiCallback(' + params.join(', ') + ') { return toC(func(' + argsSrc + ')); };';
   const names = ['func', 'toC'].concat(conv.map((_, i) => 'C' + i));
-  // eslint-disable-next-line no-new-func
-  return new Function(...names, src)(func, toC, ...conv);
+  return wrapperFactory(names, body, func)(func, toC, ...conv);
+}
+
+// Kinds that travel through the argument block (see blockCallbackWrapper).
+const BLOCK_ARG_KINDS = new Set(['b', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f32', 'f64', 'p']);
+const BLOCK_RET_KINDS = new Set(['v', 'b', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f32', 'f64', 'p', 's']);
+
+function usesBlock(ret, args) {
+  return args.length <= native.CB_BLOCK_MAX_ARGS && BLOCK_RET_KINDS.has(ret.kind) &&
+    args.every((l) => BLOCK_ARG_KINDS.has(l.kind));
+}
+
+/**
+ * The wrapper for a signature of scalars only (the block protocol): the
+ * engine writes the C arguments into the argument block and calls this
+ * wrapper with no arguments; it copies them out (before any user code can
+ * run a nested callback that reuses the region), converts them, calls
+ * `func`, and leaves the checked result in the block. No Node-API value
+ * conversion on either side. Pointer arguments become typed pointer
+ * Buffers, 64-bit integers a Number when exact and a string otherwise (as
+ * ref-napi reads them), bool a boolean.
+ */
+function blockCallbackWrapper(func, args, ret, conv, toC) {
+  const A0 = native.SLOT_CB_ARG0;
+  const reads = args.map((l, i) => {
+    const k = A0 + i;
+    switch (l.kind) {
+      case 'i64': return 'const r' + i + ' = I64[' + k + '];';
+      case 'u64': return 'const r' + i + ' = U64[' + k + '];';
+      default: return 'const r' + i + ' = F64[' + k + '];';
+    }
+  });
+  const values = args.map((l, i) => {
+    switch (l.kind) {
+      case 'b': return 'r' + i + ' !== 0';
+      case 'i64': case 'u64': return 'fromBigInt64(r' + i + ')';
+      case 'p': return 'C' + i + '(r' + i + ')';
+      default: return 'r' + i;
+    }
+  });
+  const callSrc = 'func(' + values.join(', ') + ')';
+  const R = native.SLOT_CB_RET;
+  let body;
+  switch (ret.kind) {
+    case 'v': body = callSrc + ';'; break;
+    case 'i64': case 'u64':
+      body = 'const v = toC(' + callSrc + ');\n  I64[' + R + '] = typeof v === "bigint" ? BigInt.asIntN(64, v) : BigInt(v);';
+      break;
+    default: body = 'F64[' + R + '] = toC(' + callSrc + ');';
+  }
+  const src = 'return function reffiCallback() {\n  ' + reads.join(' ') + '\n  ' + body + '\n};';
+  const names = ['func', 'toC', 'F64', 'I64', 'U64', 'fromBigInt64'].concat(args.map((_, i) => 'C' + i));
+  return wrapperFactory(names, src, func)(func, toC, native.F64, native.I64, native.U64, fromBigInt64,
+    ...conv.map((c) => c || null));
 }
 
 /**
@@ -499,6 +622,10 @@ function callbackWrapper(func, conv, toC) {
  * (a Buffer whose address is the code) that runs `func`. See docs/callbacks.md.
  */
 function Callback(retType, argTypes, abi, func) {
+  return guardRevoked('ffi.Callback', () => createCallback(retType, argTypes, abi, func));
+}
+
+function createCallback(retType, argTypes, abi, func) {
   if (typeof abi === 'function' && func === undefined) { func = abi; abi = undefined; }
   if (typeof func !== 'function') {
     throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Callback: expected a function, got ' + describe(func));
@@ -518,8 +645,9 @@ function Callback(retType, argTypes, abi, func) {
   });
   const conv = args.map(argFromC);
   const toC = retToC(ret, [], cbName);
-  const wrapper = callbackWrapper(func, conv, toC);
-  const [id, code] = native.createCallback(ret.desc, args.map((x) => x.desc).join(' '), wrapper);
+  const block = usesBlock(ret, args);
+  const wrapper = block ? blockCallbackWrapper(func, args, ret, conv, toC) : callbackWrapper(func, conv, toC);
+  const [id, code] = native.createCallback(ret.desc, args.map((x) => x.desc).join(' '), wrapper, block);
   const ptr = pointerBuffer(code, 0);
   ptr.type = ref.types.void;
   // The engine holds `wrapper` weakly: this object keeps it (and `func`)
@@ -541,7 +669,7 @@ function Callback(retType, argTypes, abi, func) {
 }
 
 Callback.release = function (ptr) {
-  const st = ptr && ptr[kCallback];
+  const st = isRevokedProxy(ptr) ? undefined : ptr && ptr[kCallback];
   if (!st) throw makeError('ERR_REFFI_ARG_TYPE', 'Callback.release: not a reffi callback: ' + describe(ptr));
   ptr.release();
 };
@@ -550,7 +678,7 @@ Callback.release = function (ptr) {
 
 function FunctionType(retType, argTypes, abi) {
   if (!(this instanceof FunctionType)) return new FunctionType(retType, argTypes, abi);
-  if (!Array.isArray(argTypes)) {
+  if (isRevokedProxy(argTypes) || !Array.isArray(argTypes)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Function: argument types must be an array, got ' + describe(argTypes));
   }
   this.retType = ref.coerceType(retType);
@@ -607,7 +735,7 @@ FunctionType.prototype.get = function get(buffer, offset) {
 FunctionType.prototype.set = function set(buffer, offset, value) {
   let ptr;
   if (typeof value === 'function') ptr = this._callbackFor(value);
-  else if (value === null || value === undefined || value instanceof Uint8Array) ptr = value;
+  else if (value === null || value === undefined || (!isRevokedProxy(value) && value instanceof Uint8Array)) ptr = value;
   else throw makeError('ERR_REFFI_ARG_TYPE', 'ffi.Function: expected a function or a pointer Buffer, got ' + describe(value));
   ref.writePointer(buffer, offset || 0, ptr);
 };
@@ -626,7 +754,7 @@ function stats() {
 
 /** Declares C types and prototypes from a block of C declarations (lib/cdecl.js, docs/cdecl.md). */
 function cdef(source, lib, options) {
-  return require('./cdecl').cdef(source, lib, options);
+  return guardRevoked('ffi.cdef', () => require('./cdecl').cdef(source, lib, options));
 }
 
 module.exports = {

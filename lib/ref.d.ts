@@ -219,6 +219,7 @@ export type ErrorCode =
   | 'ERR_REFFI_CALLBACK_RELEASED'
   | 'ERR_REFFI_CALLBACK_THREAD_BLOCKED'
   | 'ERR_REFFI_FIELD_TYPE'
+  | 'ERR_REFFI_DETACHED_BUFFER'
   | 'ERR_REFFI_CDECL_SYNTAX'
   | 'ERR_REFFI_CDECL_UNSUPPORTED'
   | 'ERR_REFFI_CDECL_REDEFINITION'
@@ -229,7 +230,7 @@ export type ErrorCode =
 
 /**
  * An error thrown by reffi: a TypeError (ARG_TYPE, ARG_COUNT, UNKNOWN_TYPE,
- * INVALID_TYPE, UNSUPPORTED, FIELD_TYPE), a RangeError (ARG_RANGE,
+ * INVALID_TYPE, UNSUPPORTED, FIELD_TYPE, DETACHED_BUFFER), a RangeError (ARG_RANGE,
  * OUT_OF_BOUNDS) or an Error (the others), with a stable `code`.
  */
 export interface ReffiError extends Error {
@@ -257,7 +258,7 @@ export declare const nullptr: TypedBuffer<null>;
 /** A pointer-sized Buffer holding NULL (`ref.ref(ref.NULL)`). */
 export declare const NULL_POINTER: TypedBuffer<TypedBuffer<null>>;
 
-/** Address of the Buffer's data, plus `offset`. Throws ERR_REFFI_ARG_TYPE for a non-Buffer. */
+/** Address of the Buffer's data, plus `offset`. Throws ERR_REFFI_ARG_TYPE for a non-Buffer, ERR_REFFI_DETACHED_BUFFER for a detached one. */
 export declare function address(buffer: Uint8Array, offset?: number): number;
 /** The address in hexadecimal, without a "0x" prefix (as ref-napi). */
 export declare function hexAddress(buffer: Uint8Array, offset?: number): string;

@@ -12,8 +12,9 @@
 
 const os = require('os');
 const util = require('util');
+const { MAX_LENGTH: BUFFER_MAX_LENGTH } = require('buffer').constants;
 const native = require('./internal/native');
-const { makeError, describe } = require('./internal/errors');
+const { makeError, describe, isRevokedProxy } = require('./internal/errors');
 
 const kAddr = Symbol('reffi.address');
 const kRefs = Symbol('reffi.refs');
@@ -36,7 +37,11 @@ const JS_MIN_INT = -9007199254740992n;
 // ---- addresses ------------------------------------------------------------
 
 function isBufferLike(b) {
-  return b instanceof Uint8Array;
+  if (ArrayBuffer.isView(b)) return b instanceof Uint8Array;
+  // Not a typed array: a Proxy may still answer true through its traps, but
+  // a revoked one would throw V8's uncoded TypeError (callers then throw
+  // ERR_REFFI_ARG_TYPE).
+  return b !== null && typeof b === 'object' && !isRevokedProxy(b) && b instanceof Uint8Array;
 }
 
 // reffi's bookkeeping on Buffers (cached address, foreign marker, kept-alive
@@ -50,11 +55,41 @@ function hide(obj, key, value) {
   } catch (_) { /* frozen or sealed: not cached */ }
 }
 
-function bufferAddress(buffer) {
+// A Buffer whose ArrayBuffer was detached (transferred by structuredClone()
+// or postMessage()) has lost its memory: the address cached on it may point
+// to freed memory. A detached view reads length 0, so the check costs one
+// length read on the common path; only zero-length Buffers with a non-NULL
+// address look closer: empty slices, views made by reinterpret() — not
+// pointers from C (kForeign): their memory is C's, whatever happens to the
+// ArrayBuffer of their view.
+// Zero-length Buffers that never had memory (Buffer.alloc(0)) are not
+// detached: their address stays NULL.
+function isDetached(v) {
+  const ab = ArrayBuffer.isView(v) ? v.buffer : v;
+  if (ab.byteLength !== 0) return false;
+  try {
+    // eslint-disable-next-line no-new
+    new Uint8Array(ab);
+    return false;
+  } catch (_) {
+    return true; // "Cannot perform Construct on a detached ArrayBuffer"
+  }
+}
+
+function detachedError(fn) {
+  return makeError('ERR_REFFI_DETACHED_BUFFER', (fn || 'address') + ": the Buffer's ArrayBuffer was detached " +
+    '(transferred with structuredClone() or postMessage()): its memory is gone');
+}
+
+/** The Buffer's data address (cached on it), or ERR_REFFI_DETACHED_BUFFER; `fn` names the caller in the message. */
+function bufferAddress(buffer, fn) {
   let a = buffer[kAddr];
   if (a === undefined) {
-    a = native.address(buffer);
+    a = native.address(buffer); // NULL for a detached Buffer
+    if (a === 0 && buffer.length === 0 && isDetached(buffer)) throw detachedError(fn);
     hide(buffer, kAddr, a);
+  } else if (a !== 0 && buffer.length === 0 && buffer[kForeign] !== true && isDetached(buffer)) {
+    throw detachedError(fn);
   }
   return a;
 }
@@ -64,7 +99,10 @@ function address(buffer, offset) {
   if (!isBufferLike(buffer)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'address: expected a Buffer, got ' + describe(buffer));
   }
-  return bufferAddress(buffer) + (offset | 0);
+  if (offset !== undefined && typeof offset !== 'number' && isRevokedProxy(offset)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'address: expected a numeric offset, got ' + describe(offset));
+  }
+  return bufferAddress(buffer, 'address') + (offset | 0);
 }
 
 /** The address as a hexadecimal string, without "0x" (like ref-napi). */
@@ -89,7 +127,7 @@ const wrapCache = new Map();
 const WRAP_CACHE_MAX = 4096;
 
 function foreignArrayBuffer(addr, length) {
-  if (!(length <= require('buffer').constants.MAX_LENGTH)) {
+  if (!(length <= BUFFER_MAX_LENGTH)) {
     throw makeError('ERR_REFFI_ARG_RANGE', 'cannot view ' + length + ' bytes of memory: larger than a Buffer can hold');
   }
   let ab = wrapCache.get(addr);
@@ -101,14 +139,68 @@ function foreignArrayBuffer(addr, length) {
   return ab;
 }
 
+// Buffers over foreign memory are made by the million (qsort's comparator
+// gets two per call), so they are instances of Buffer subclasses whose
+// constructors set reffi's bookkeeping (and, for typed pointers, `type`):
+// V8 then keeps those properties in the object itself. Adding them to a
+// plain Buffer afterwards costs ~3x more (a hidden-class transition and a
+// property backing store per Buffer). They are Buffers in every respect:
+// Buffer.prototype is on their chain, `constructor` is Buffer, and
+// `subarray`/`slice` give plain Buffers.
+class ForeignBuffer extends Uint8Array {
+  constructor(ab, length, addr) {
+    super(ab, 0, length);
+    this[kAddr] = addr;
+    this[kForeign] = true;
+  }
+}
+class TypedForeignBuffer extends ForeignBuffer {
+  constructor(ab, length, addr, type) {
+    super(ab, length, addr);
+    this.type = type;
+  }
+}
+Object.setPrototypeOf(ForeignBuffer.prototype, Buffer.prototype);
+for (const C of [ForeignBuffer, TypedForeignBuffer]) {
+  Object.defineProperty(C.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
+}
+
+// One live instance of each shape reffi gives its Buffers. V8 holds the
+// hidden classes reached by adding properties only weakly; if every Buffer
+// of a shape dies (a full GC after a burst of transient pointer Buffers, as
+// qsort's comparator makes), the class dies and every function optimised
+// for it is deoptimised ("weak objects") and recompiled: measured 4-5x
+// slower for thousands of calls after each full GC. A keeper pins each.
+const shapeKeepers = [];
+function keepShape(b) {
+  shapeKeepers.push(b);
+  return b;
+}
+{
+  const ab = new ArrayBuffer(8);
+  keepShape(new ForeignBuffer(ab, 8, 2 ** 40));
+  keepShape(new TypedForeignBuffer(ab, 8, 2 ** 40, { keeper: true }));
+}
+
 /** A Buffer of `length` bytes over foreign memory at `addr` (not owned). */
 function pointerBuffer(addr, length) {
   if (addr === 0) return nullBuffer();
-  const ab = foreignArrayBuffer(addr, length);
-  const b = Buffer.from(ab, 0, length);
-  hide(b, kAddr, addr);
-  hide(b, kForeign, true);
-  return b;
+  // A pointer of unknown size (void *, a callback's code, a handle) needs no
+  // view of the memory at all: its address is recorded on the Buffer. A
+  // plain empty ArrayBuffer avoids creating an external one per address
+  // (costly, and each holds native memory until a later GC and event-loop
+  // turn finalize it).
+  return new ForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), length, addr);
+}
+
+/** pointerBuffer with `.type` set (a NULL pointer gives a fresh empty Buffer with that type). */
+function typedPointerBuffer(addr, length, type) {
+  if (addr === 0) {
+    const b = nullBuffer();
+    b.type = type;
+    return b;
+  }
+  return new TypedForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), length, addr, type);
 }
 
 function nullBuffer() {
@@ -153,11 +245,15 @@ function normOffset(fn, offset) {
 
 /** Throws unless `size` bytes at `offset` are inside the Buffer. */
 function checkOffset(fn, buffer, offset, size) {
+  // (the types' own get/set reach here with whatever they were given)
+  if (!ArrayBuffer.isView(buffer) && isRevokedProxy(buffer)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', fn + ': expected a Buffer, got ' + describe(buffer));
+  }
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
     throw makeError('ERR_REFFI_ARG_RANGE', fn + ': offset must be a non-negative integer, got ' + describe(offset));
   }
   if (offset + size > buffer.length) {
-    if (buffer.length === 0 && bufferAddress(buffer) === 0) {
+    if (buffer.length === 0 && bufferAddress(buffer, fn) === 0) {
       throw makeError('ERR_REFFI_NULL_POINTER', fn + ': cannot read or write through a NULL pointer');
     }
     throw makeError('ERR_REFFI_OUT_OF_BOUNDS',
@@ -308,7 +404,7 @@ function readPointer(buffer, offset, size) {
   const refs = buffer[kRefs];
   if (addr !== 0 && refs !== undefined) {
     const src = refs.get(offset);
-    if (isBufferLike(src) && bufferAddress(src) === addr) attach(b, 'parent', src);
+    if (isBufferLike(src) && bufferAddress(src, 'readPointer') === addr) attach(b, 'parent', src);
   }
   return b;
 }
@@ -319,7 +415,7 @@ function writePointer(buffer, offset, pointer) {
   checkOffset('writePointer', buffer, offset, POINTER_SIZE);
   let addr;
   if (pointer === null || pointer === undefined) addr = 0;
-  else if (isBufferLike(pointer)) addr = bufferAddress(pointer);
+  else if (isBufferLike(pointer)) addr = bufferAddress(pointer, 'writePointer');
   else throw makeError('ERR_REFFI_ARG_TYPE', 'writePointer: expected a Buffer or null, got ' + describe(pointer));
   writePointerAddress(buffer, offset, addr);
   attach(buffer, offset, pointer);
@@ -334,7 +430,7 @@ function reinterpret(buffer, size, offset) {
   if (!Number.isInteger(size) || size < 0) {
     throw makeError('ERR_REFFI_ARG_RANGE', 'reinterpret: size must be a non-negative integer, got ' + describe(size));
   }
-  const base = bufferAddress(buffer);
+  const base = bufferAddress(buffer, 'reinterpret');
   if (base === 0) throw makeError('ERR_REFFI_NULL_POINTER', 'reinterpret: cannot reinterpret a NULL pointer');
   const b = pointerBuffer(base + offset, size);
   // A view of JS-owned memory stays bounded: only foreign memory (or a
@@ -351,7 +447,7 @@ function reinterpretUntilZeros(buffer, size, offset) {
   if (!Number.isInteger(size) || size < 1) {
     throw makeError('ERR_REFFI_ARG_RANGE', 'reinterpretUntilZeros: size must be a positive integer, got ' + describe(size));
   }
-  const base = bufferAddress(buffer);
+  const base = bufferAddress(buffer, 'reinterpretUntilZeros');
   if (base === 0) throw makeError('ERR_REFFI_NULL_POINTER', 'reinterpretUntilZeros: cannot scan from a NULL pointer');
   let n = -1;
   // First look inside the Buffer; only foreign pointers (or pointers of
@@ -377,7 +473,7 @@ function reinterpretUntilZeros(buffer, size, offset) {
 function readCString(buffer, offset) {
   checkBuffer('readCString', buffer);
   offset = normOffset('readCString', offset);
-  const addr = bufferAddress(buffer);
+  const addr = bufferAddress(buffer, 'readCString');
   if (addr === 0) throw makeError('ERR_REFFI_NULL_POINTER', 'readCString: cannot read from a NULL pointer');
   if (buffer.length === 0) {
     // A pointer of unknown extent, as C handed it to us: read up to the NUL.
@@ -487,16 +583,38 @@ function readObject(buffer, offset) {
 
 // ---- types ----------------------------------------------------------------
 
+// One reader and one writer function per integer kind. The get/set closures
+// made by intType() share one feedback vector, so the former
+// `buffer['readInt32LE'](offset)` was a megamorphic keyed lookup of the
+// method name on every read or write; a call of a constant per-kind function
+// is inlined once the caller is optimised.
+const INT_READ = {
+  i8: (b, o) => b.readInt8(o),
+  u8: (b, o) => b.readUInt8(o),
+  i16: LE ? (b, o) => b.readInt16LE(o) : (b, o) => b.readInt16BE(o),
+  u16: LE ? (b, o) => b.readUInt16LE(o) : (b, o) => b.readUInt16BE(o),
+  i32: LE ? (b, o) => b.readInt32LE(o) : (b, o) => b.readInt32BE(o),
+  u32: LE ? (b, o) => b.readUInt32LE(o) : (b, o) => b.readUInt32BE(o),
+};
+const INT_WRITE = {
+  i8: (b, v, o) => b.writeInt8(v, o),
+  u8: (b, v, o) => b.writeUInt8(v, o),
+  i16: LE ? (b, v, o) => b.writeInt16LE(v, o) : (b, v, o) => b.writeInt16BE(v, o),
+  u16: LE ? (b, v, o) => b.writeUInt16LE(v, o) : (b, v, o) => b.writeUInt16BE(v, o),
+  i32: LE ? (b, v, o) => b.writeInt32LE(v, o) : (b, v, o) => b.writeInt32BE(v, o),
+  u32: LE ? (b, v, o) => b.writeUInt32LE(v, o) : (b, v, o) => b.writeUInt32BE(v, o),
+};
+
 function intType(name, size, signed, kind) {
   const bits = size * 8;
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  const rd = 'read' + (signed ? 'Int' : 'UInt') + bits + (size > 1 ? endianness : '');
-  const wr = 'write' + (signed ? 'Int' : 'UInt') + bits + (size > 1 ? endianness : '');
+  const read = INT_READ[kind];
+  const write = INT_WRITE[kind];
   const what = 'set ' + name;
   const t = {
     name, size, alignment: size, indirection: 1,
-    get(buffer, offset) { offset = offset || 0; checkOffset(name, buffer, offset, size); return buffer[rd](offset); },
+    get(buffer, offset) { offset = offset || 0; checkOffset(name, buffer, offset, size); return read(buffer, offset); },
     set(buffer, offset, value) {
       offset = offset || 0; checkOffset(name, buffer, offset, size);
       // ref-napi: a one-byte integer set from a string stores its first char code.
@@ -505,7 +623,7 @@ function intType(name, size, signed, kind) {
         value = value.charCodeAt(0);
         if (value > max) throw makeError('ERR_REFFI_ARG_RANGE', what + ': character code ' + value + ' does not fit in ' + name);
       }
-      buffer[wr](checkInt(what, value, min, max), offset);
+      write(buffer, checkInt(what, value, min, max), offset);
     },
   };
   t[kKind] = kind;
@@ -539,19 +657,22 @@ types.uint64 = {
 types.uint64[kKind] = 'u64';
 types.float = {
   name: 'float', size: 4, alignment: 4, indirection: 1,
-  get(buffer, offset) { offset = offset || 0; checkOffset('float', buffer, offset, 4); return buffer['readFloat' + endianness](offset); },
+  // (named calls: `buffer['readFloat' + endianness]` built and looked up a new string per read)
+  get(buffer, offset) { offset = offset || 0; checkOffset('float', buffer, offset, 4); return LE ? buffer.readFloatLE(offset) : buffer.readFloatBE(offset); },
   set(buffer, offset, value) {
     offset = offset || 0; checkOffset('float', buffer, offset, 4);
-    buffer['writeFloat' + endianness](checkNumber('set float', value), offset);
+    const v = checkNumber('set float', value);
+    if (LE) buffer.writeFloatLE(v, offset); else buffer.writeFloatBE(v, offset);
   },
 };
 types.float[kKind] = 'f32';
 types.double = {
   name: 'double', size: 8, alignment: 8, indirection: 1,
-  get(buffer, offset) { offset = offset || 0; checkOffset('double', buffer, offset, 8); return buffer['readDouble' + endianness](offset); },
+  get(buffer, offset) { offset = offset || 0; checkOffset('double', buffer, offset, 8); return LE ? buffer.readDoubleLE(offset) : buffer.readDoubleBE(offset); },
   set(buffer, offset, value) {
     offset = offset || 0; checkOffset('double', buffer, offset, 8);
-    buffer['writeDouble' + endianness](checkNumber('set double', value), offset);
+    const v = checkNumber('set double', value);
+    if (LE) buffer.writeDoubleLE(v, offset); else buffer.writeDoubleBE(v, offset);
   },
 };
 types.double[kKind] = 'f64';
@@ -603,7 +724,10 @@ for (const [name, base] of Object.entries(aliases)) {
   const t = Object.create(types[base]);
   t.name = name;
   t.alignment = types[base].alignment;
-  types[name] = t;
+  // (defineProperty, same attributes as an assignment: computed-key stores
+  // past a dozen properties turn `types` into a dictionary, and every
+  // coerceType('int32') then paid a slow hash lookup, ~40 ns)
+  Object.defineProperty(types, name, { value: t, writable: true, enumerable: true, configurable: true });
 }
 // Deprecated alias, not enumerable (ref-napi).
 Object.defineProperty(types, 'Utf8String', { value: types.CString, enumerable: false, configurable: true, writable: true });
@@ -647,7 +771,7 @@ function derefType(type) {
 }
 
 function isType(t) {
-  return t !== null && (typeof t === 'object' || typeof t === 'function') &&
+  return t !== null && (typeof t === 'object' || typeof t === 'function') && !isRevokedProxy(t) &&
     typeof t.size === 'number' && typeof t.indirection === 'number';
 }
 
@@ -675,6 +799,9 @@ function coerceType(type) {
 }
 
 function getType(buffer) {
+  if (!ArrayBuffer.isView(buffer) && isRevokedProxy(buffer)) {
+    throw makeError('ERR_REFFI_ARG_TYPE', 'getType: expected a Buffer, got ' + describe(buffer));
+  }
   if (!buffer.type) {
     buffer.type = {
       size: buffer.length, indirection: 1,
@@ -728,41 +855,81 @@ function alloc(type, value) {
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
     throw makeError('ERR_REFFI_INVALID_TYPE', 'alloc: type ' + (t.name || '?') + ' has no valid size (' + describe(size) + ')');
   }
-  const buffer = allocPooled(size);
-  buffer.type = t;
+  const buffer = allocPooled(size, t);
   if (arguments.length >= 2) set(buffer, 0, value, t);
   return buffer;
 }
 
-// Small allocations are carved out of 64 KiB zeroed ArrayBuffers whose base
+// Small allocations are carved out of zeroed ArrayBuffers (pools) whose base
 // address is known, so a Buffer from ref.alloc() knows its address without
 // a native call (asking V8 for the address of a fresh small Buffer forces it
 // off the JS heap: ~0.7 us). Offsets are never reused within a pool; a pool
 // is freed when no Buffer carved from it is alive (as Node's own pool).
+//
+// The pooled Buffers are instances of a Buffer subclass whose constructor
+// sets the cached address and `type` (as ForeignBuffer above): no
+// `Buffer.from()` argument checks, and V8 keeps both properties in the
+// object. ref.alloc('int32') went from ~200 ns to ~70 ns. Their shape is
+// pinned by a keeper (see keepShape above), so a full GC does not throw
+// away the code optimised for it.
+//
+// The first pools are small (1 KiB, doubling up to 64 KiB): the refill
+// branch then runs a few times in the first ~2000 allocations, while V8 is
+// still collecting type feedback. With 64 KiB from the start it first ran
+// after 4096 allocations, typically just after V8 had optimised
+// allocPooled, ref.alloc and the caller's loop without feedback for it, and
+// all three were deoptimised ("Insufficient type feedback for construct").
 const POOL_SIZE = 64 * 1024;
-let pool = null, poolBase = 0, poolOffset = POOL_SIZE;
+let pool = null, poolBase = 0, poolOffset = 0, poolEnd = 0, nextPoolSize = 1024;
 
-function allocPooled(size) {
-  if (size > require('buffer').constants.MAX_LENGTH) {
+class PooledBuffer extends Uint8Array {
+  constructor(ab, offset, size, addr, type) {
+    super(ab, offset, size);
+    this[kAddr] = addr;
+    this.type = type;
+  }
+}
+Object.setPrototypeOf(PooledBuffer.prototype, Buffer.prototype);
+Object.defineProperty(PooledBuffer.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
+keepShape(new PooledBuffer(new ArrayBuffer(16), 0, 16, 2 ** 40, { keeper: true }));
+
+function newPool() {
+  const n = nextPoolSize;
+  if (nextPoolSize < POOL_SIZE) nextPoolSize *= 2;
+  pool = new ArrayBuffer(n);
+  poolBase = native.address(pool);
+  poolOffset = 0;
+  poolEnd = n;
+}
+
+/** A zeroed Buffer of `size` bytes whose address is cached on it; `type` is set as its `.type`. */
+function allocPooled(size, type) {
+  if (size > BUFFER_MAX_LENGTH) {
     throw makeError('ERR_REFFI_ARG_RANGE', 'cannot allocate ' + size + ' bytes: larger than a Buffer can hold');
   }
-  if (size === 0 || size > 1024) return Buffer.alloc(size);
-  const off = (poolOffset + 15) & ~15;
-  if (off + size > POOL_SIZE) {
-    pool = new ArrayBuffer(POOL_SIZE);
-    poolBase = native.address(pool);
-    poolOffset = 0;
-    return allocPooled(size);
+  if (size === 0 || size > 1024) {
+    const b = Buffer.alloc(size);
+    if (type !== undefined) b.type = type;
+    return b;
+  }
+  let off = (poolOffset + 15) & ~15;
+  // (a user can detach the pool by transferring a pooled Buffer's ArrayBuffer)
+  if (off + size > poolEnd || pool.byteLength === 0) {
+    newPool();
+    off = 0;
   }
   poolOffset = off + size;
-  const b = Buffer.from(pool, off, size);
-  b[kAddr] = poolBase + off;
-  return b;
+  return new PooledBuffer(pool, off, size, poolBase + off, type);
 }
 
 function deref(buffer) {
   checkBuffer('deref', buffer);
   const type = getType(buffer);
+  // The common case: a one-level pointer Buffer that holds a whole value
+  // (a non-empty Buffer is never NULL), read by the type itself.
+  if (type.indirection === 1 && type.size > 0 && buffer.length >= type.size && typeof type.get === 'function') {
+    return type.get(buffer, 0);
+  }
   // Reading a zero-size type (void) needs no memory: null, as in ref-napi.
   if ((type.indirection > 1 || type.size > 0) && isNull(buffer)) {
     throw makeError('ERR_REFFI_NULL_POINTER',
@@ -814,8 +981,12 @@ for (const [k, fn] of Object.entries(protoMethods)) {
 const inspectSym = util.inspect.custom;
 const origInspect = Buffer.prototype[inspectSym];
 if (typeof origInspect === 'function' && origInspect.name !== 'refinspect') {
+  // Same attributes as Node's own (enumerable): changing the attributes of
+  // an existing Buffer.prototype property made every `buffer.length` read
+  // ~15x slower (~20 ns instead of ~1.5 ns, Node 20), which the detached
+  // Buffer check on pointer arguments relies on being free.
   Object.defineProperty(Buffer.prototype, inspectSym, {
-    configurable: true, writable: true, enumerable: false,
+    configurable: true, writable: true, enumerable: true,
     value: function refinspect(...args) {
       const s = origInspect.apply(this, args);
       let hex;
@@ -850,7 +1021,7 @@ module.exports = {
   _writeObject: writeObject,
   // reffi internals shared with the other modules (not part of ref-napi's API)
   _internal: {
-    kAddr, kKind, kRefs, kForeign, pointerBuffer, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
-    toBigInt64, fromBigInt64, isType, POINTER_SIZE, LE,
+    kAddr, kKind, kRefs, kForeign, pointerBuffer, typedPointerBuffer, keepShape, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
+    toBigInt64, fromBigInt64, isType, POINTER_SIZE, LE, hide, isDetached, detachedError,
   },
 };

@@ -16,7 +16,7 @@ const util = require('util');
 const refDefault = require('./ref');
 const native = require('./internal/native');
 const { lower, kDesc, kFunctionType, descForSize } = require('./internal/lower');
-const { makeError, describe } = require('./internal/errors');
+const { makeError, describe, isRevokedProxy, guardRevoked, revokedProxyError } = require('./internal/errors');
 
 const { kKind } = refDefault._internal;
 const kFinal = Symbol('reffi.finalized');
@@ -32,7 +32,7 @@ const kVarArray = Symbol.for('reffi.varArray'); // variable-length ArrayType (a 
 
 /** True when `x` looks like a ref module (reffi/ref, ref-napi, ...). */
 function isRefModule(x) {
-  return x !== null && typeof x === 'object' &&
+  return x !== null && typeof x === 'object' && !isRevokedProxy(x) &&
     typeof x.coerceType === 'function' && typeof x.refType === 'function' &&
     typeof x.get === 'function' && typeof x.set === 'function' &&
     x.types !== null && typeof x.types === 'object';
@@ -119,7 +119,7 @@ function fieldError(where, e) {
 }
 
 function checkTarget(fn, T, buffer, offset) {
-  if (!(buffer instanceof Uint8Array)) {
+  if (isRevokedProxy(buffer) || !(buffer instanceof Uint8Array)) {
     throw makeError('ERR_REFFI_ARG_TYPE', fn + ': expected a Buffer, got ' + describe(buffer));
   }
   if (!Number.isInteger(offset) || offset < 0) {
@@ -209,6 +209,7 @@ function makeRecordFactory(R, kind) {
     offset = offset === undefined ? 0 : offset;
     checkTarget(TypeName + '.set', this, buffer, offset);
     const size = this.size;
+    if (isRevokedProxy(value)) throw revokedProxyError(TypeName + '.set');
     if (value instanceof this) {
       const src = value['ref.buffer'];
       if (src !== buffer || offset !== 0) toBuffer(src).copy(buffer, offset, 0, size);
@@ -291,11 +292,22 @@ function makeRecordFactory(R, kind) {
   }
 
   function Record(spec, opts) {
+    return guardRevoked(TypeName, () => defineRecord(spec, opts));
+  }
+
+  function defineRecord(spec, opts) {
     if (opts !== undefined && opts !== null && typeof opts !== 'object') {
       throw makeError('ERR_REFFI_ARG_TYPE', TypeName + ': options must be an object, got ' + describe(opts));
     }
-    function Type(arg, data) {
+    // The constructor gets its name ('StructType' / 'UnionType') from the
+    // computed key: redefining a function's `name` with defineProperty turns
+    // the function object into a dictionary, and then every `Type.size`,
+    // `instanceof Type` and the wrappers' `new Type(buffer)` took V8's slow
+    // generic paths (~250 ns per struct returned by value).
+    let keeper; // one live instance: see the end of the constructor
+    const Type = { [TypeName]: function (arg, data) {
       if (!(this instanceof Type)) return new Type(arg, data);
+      if ((!ArrayBuffer.isView(arg) && isRevokedProxy(arg)) || isRevokedProxy(data)) throw revokedProxyError('new ' + TypeName + '()');
       let store;
       if (arg instanceof Uint8Array) {
         if (arg.length < Type.size) {
@@ -316,14 +328,23 @@ function makeRecordFactory(R, kind) {
       }
       try { store.type = Type; } catch (_) { /* frozen Buffer */ }
       this[kBuf] = store;
-      Type[kFinal] = true;
-      Type._instanceCreated = true;
+      if (Type[kFinal] !== true) Type[kFinal] = true;
+      if (Type._instanceCreated !== true) Type._instanceCreated = true;
       if (arg) {
         // eslint-disable-next-line guard-for-in
         for (const key in arg) this[key] = arg[key];
       }
-    }
-    Object.defineProperty(Type, 'name', { value: TypeName });
+      if (keeper === undefined) {
+        // V8 holds the hidden class of the instances (reached by adding
+        // kBuf) only weakly: when no instance survives a full GC (structs
+        // returned by value are usually dropped at once) it dies, and every
+        // function optimised for it is deoptimised ("weak objects") and
+        // recompiled after each full GC. One instance per type, over its own
+        // small Buffer, pins it (as keepShape in lib/ref.js does for Buffers).
+        keeper = null;
+        keeper = new Type(Buffer.alloc(Math.max(Type.size, 1)));
+      }
+    } }[TypeName];
     Type.prototype = Object.create(proto, {
       constructor: { value: Type, enumerable: false, writable: true, configurable: true },
     });

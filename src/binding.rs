@@ -218,8 +218,8 @@ entry!(js_prepare, 7, |env, st, a| {
 
 entry!(js_free_plan, 1, |env, st, a| {
     let id = env.usize(a[0], "id")? as u32;
-    st.free_plan(id);
-    env.adjust_external_memory(-PLAN_BYTES);
+    let freed = st.free_plan(id);
+    env.adjust_external_memory(-PLAN_BYTES * freed as i64);
     Ok(null_mut())
 });
 
@@ -238,13 +238,29 @@ entry!(js_dlsym, 2, |env, st, a| {
     env.number(addr as f64)
 });
 
+// dlclose(libId) -> [dlclose error message or null, ids of the plans freed
+// with the library]. The ids come back even when dlclose failed: the JS
+// layer must disarm those functions' wrappers (see `EnvState::close_plans_of`).
 entry!(js_dlclose, 1, |env, st, a| {
     let id = env.usize(a[0], "library id")? as u32;
     let lib = st.libs.borrow_mut().remove(id);
-    if let Some(l) = lib {
-        l.close()?;
-    }
-    Ok(null_mut())
+    let (closed, freed) = match lib {
+        Some(l) => {
+            let closed = l.close();
+            // The library's functions can no longer run: free their plans
+            // now rather than when the GC collects the functions (issue #6).
+            (closed, st.close_plans_of(&l))
+        }
+        None => (Ok(()), Vec::new()),
+    };
+    env.adjust_external_memory(-PLAN_BYTES * freed.len() as i64);
+    let ids = freed.iter().map(|&i| env.uint32(i)).collect::<Result<Vec<_>>>()?;
+    let err = match closed {
+        Ok(()) => env.null(),
+        Err(e) => env.string_value(&e.message)?,
+    };
+    let ids = env.array(&ids)?;
+    env.array(&[err, ids])
 });
 
 entry!(js_layout, 1, |env, _st, a| {
@@ -312,25 +328,23 @@ entry!(js_stats, 0, |env, st, _a| {
     env.array(&items)
 });
 
-// createCallback(retDesc, argDescs, fn) -> [id, codeAddress]
-entry!(js_create_callback, 3, |env, st, a| {
-    let ret = TypeDesc::parse(&env.string(a[0], "return type")?)?;
-    let args = descs(&env, a[1], "argument types")?;
+// createCallback(retDesc, argDescs, fn, blockProtocol) -> [id, codeAddress]
+entry!(js_create_callback, 4, |env, st, a| {
+    let ret = env.string(a[0], "return type")?;
+    let args = env.string(a[1], "argument types")?;
     if env.type_of(a[2]) != crate::napi_env::JsType::Function {
         return Err(Error::arg_type("ffi.Callback needs a function"));
     }
-    let core = crate::callback::create(&env, st, ret, args, a[2])?;
-    let id = env.uint32(core.id)?;
+    let block = env.type_of(a[3]) == crate::napi_env::JsType::Boolean && env.bool_value(a[3])?;
+    let core = crate::callback::create(&env, st, &ret, &args, block, a[2])?;
+    let id = env.uint32(core.id())?;
     let code = env.number(core.code() as f64)?;
     env.array(&[id, code])
 });
 
 entry!(js_release_callback, 1, |env, st, a| {
     let id = env.usize(a[0], "callback id")? as u32;
-    let core = st.callbacks.borrow_mut().remove(id);
-    if let Some(c) = core {
-        c.release(&env);
-    }
+    crate::callback::release(&env, st, id);
     Ok(null_mut())
 });
 
@@ -400,6 +414,9 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
             ("SLOT_SCRATCH_LO", env::SLOT_SCRATCH_LO),
             ("SLOT_SCRATCH_HI", env::SLOT_SCRATCH_HI),
             ("SCRATCH_START", env::SCRATCH_START),
+            ("SLOT_CB_RET", env::SLOT_CB_RET),
+            ("SLOT_CB_ARG0", env::SLOT_CB_ARG0),
+            ("CB_BLOCK_MAX_ARGS", env::CB_BLOCK_MAX_ARGS),
             ("BLOCK_BYTES", env::BLOCK_BYTES),
             ("MAX_ARGS", MAX_ARGS),
             ("POINTER_SIZE", std::mem::size_of::<usize>()),

@@ -22,10 +22,11 @@
 //! stale pointer gets a clear error and a zero result instead of a jump into
 //! freed memory.
 
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,10 +34,12 @@ use libffi::middle::Cif;
 use libffi::raw::{ffi_cif, ffi_closure};
 use napi::sys;
 
-use crate::env::{EnvState, Shared, TsfnHandle};
+use crate::env::{EnvState, Shared, TsfnHandle, CB_BLOCK_MAX_ARGS, SLOT_CB_ARG0, SLOT_CB_RET};
 use crate::error::{Error, Result};
+use crate::memory::Block;
 use crate::napi_env::Env;
 use crate::plan::MAX_ARGS;
+use crate::raw_values::BlockScalar;
 use crate::types::TypeDesc;
 
 /// How long the JS thread may stay inside synchronous foreign calls while a
@@ -46,31 +49,69 @@ pub const BLOCKED_GRACE: Duration = Duration::from_millis(50);
 const BUSY_TICK: Duration = Duration::from_millis(1);
 const IDLE_TICK: Duration = Duration::from_millis(10);
 
+/// Released (or garbage-collected) callbacks of one signature kept as
+/// tombstones before their closures are recycled. A tombstone costs about
+/// 100 bytes (our state plus libffi's closure and trampoline); keeping them
+/// all forever grew memory without bound under callback churn. Beyond this
+/// many, a new callback of the same signature takes over the oldest
+/// tombstone's code address — as freed memory is reused in C — so C calling
+/// a callback released more than this many releases ago runs the new one.
+pub const TOMBSTONE_QUARANTINE: usize = 16384;
+
 /// Callbacks per synchronous call that run without a handle scope of their own.
 const SCOPELESS_CALLBACKS: u32 = 4096;
 
-/// The immutable libffi parts of a callback.
-struct Native {
+/// What every callback of one signature shares: the types, libffi's call
+/// interface and the block layout. Interned per environment
+/// (`EnvState::callback_sigs`), so a callback's own state — kept forever as
+/// a tombstone once released — is a few dozen bytes plus libffi's closure.
+pub struct CallbackSig {
+    args: Vec<TypeDesc>,
+    ret: TypeDesc,
+    ret_size: usize,
+    /// The block protocol's layout, if this signature uses it: the JS
+    /// wrapper takes no arguments, reads them from the argument block and
+    /// writes its result there (no Node-API value conversions at all).
+    block: Option<BlockSig>,
     cif: Cif,
+    /// Released callbacks of this signature, oldest first (see
+    /// [`TOMBSTONE_QUARANTINE`]). Touched only on the owner thread, at
+    /// create and release.
+    tombstones: Mutex<VecDeque<Arc<CallbackCore>>>,
+}
+
+struct BlockSig {
+    args: Vec<BlockScalar>,
+    /// `None` for a void result.
+    ret: Option<BlockScalar>,
+}
+
+// SAFETY: the cif is written once in `signature` and only read afterwards
+// (by libffi, from whichever thread calls a closure using it).
+unsafe impl Send for CallbackSig {}
+// SAFETY: see above: immutable after construction.
+unsafe impl Sync for CallbackSig {}
+
+/// The libffi closure of one callback: its writable half and its code.
+struct Native {
     _closure: *mut ffi_closure,
     code: usize,
 }
-// SAFETY: the cif and closure are written once in `create` and only read
-// afterwards (by libffi, from whichever thread calls the code pointer).
+// SAFETY: written once in `create` and only read afterwards (by libffi,
+// from whichever thread calls the code pointer).
 unsafe impl Send for Native {}
 // SAFETY: see above: immutable after construction.
 unsafe impl Sync for Native {}
 
 pub struct CallbackCore {
-    pub id: u32,
+    /// Changes when a tombstone is recycled (see [`TOMBSTONE_QUARANTINE`]).
+    id: AtomicU32,
     alive: AtomicBool,
     shared: Arc<Shared>,
     hub: Arc<Hub>,
     owner: usize,
     raw_env: usize,
-    args: Vec<TypeDesc>,
-    ret: TypeDesc,
-    ret_size: usize,
+    sig: Arc<CallbackSig>,
     /// Weak reference to the JS function (the JS callback object holds it
     /// strongly); touched only on the owner thread.
     js: AtomicPtr<sys::napi_ref__>,
@@ -78,6 +119,10 @@ pub struct CallbackCore {
 }
 
 impl CallbackCore {
+    pub fn id(&self) -> u32 {
+        self.id.load(Ordering::Relaxed)
+    }
+
     pub fn code(&self) -> usize {
         self.native.code
     }
@@ -99,12 +144,12 @@ impl CallbackCore {
     fn released_error(&self) -> Error {
         Error::callback_released(format!(
             "callback #{} was called by C after it was released or garbage-collected; C received 0",
-            self.id
+            self.id()
         ))
     }
 
     fn dispatch(&self, ret: *mut c_void, args: *mut *mut c_void) {
-        zero_ret(ret, self.ret_size);
+        zero_ret(ret, self.sig.ret_size);
         if !self.shared.alive.load(Ordering::Acquire) {
             // The environment is gone (worker terminated): nobody is left
             // to tell; C gets zero.
@@ -169,7 +214,7 @@ impl CallbackCore {
         let waiter = Arc::new(Waiter {
             core: self as *const CallbackCore,
             args,
-            out: OutBuf::new(self.ret_size),
+            out: OutBuf::new(self.sig.ret_size),
             state: Mutex::new(WaitState::Pending),
             cv: Condvar::new(),
         });
@@ -185,7 +230,7 @@ impl CallbackCore {
                     // SAFETY: Done: the JS thread finished writing `out` before
                     // setting the state under the lock we hold; `ret` is
                     // libffi's result buffer of at least max(size, 8) bytes.
-                    unsafe { waiter.out.copy_to(ret, self.ret_size) };
+                    unsafe { waiter.out.copy_to(ret, self.sig.ret_size) };
                     return;
                 }
                 WaitState::Cancelled => return,
@@ -215,7 +260,7 @@ impl CallbackCore {
                             drop(s);
                             self.shared.set_pending(Error::callback_thread(format!(
                                 "callback #{} was called from another thread while its JavaScript thread was blocked in a synchronous foreign call; C received 0. Call functions that make other threads run callbacks and wait for them with .async().",
-                                self.id
+                                self.id()
                             )));
                             return;
                         }
@@ -263,11 +308,18 @@ impl CallbackCore {
         } else {
             None
         };
-        let r = self
-            .read_args(env, args)
-            .and_then(|(argv, n)| self.call_and_store(env, &argv[..n], ret));
+        let r = if self.sig.block.is_some() {
+            // SAFETY: on the owner thread (see above) CURRENT is this
+            // callback's environment, alive while it runs JavaScript.
+            let block = &unsafe { &*st }.block;
+            self.write_block_args(block, args);
+            self.call_block(env, block, ret)
+        } else {
+            self.read_args(env, args)
+                .and_then(|(argv, n)| self.call_and_store(env, &argv[..n], ret))
+        };
         if let Err(e) = r {
-            zero_ret(ret, self.ret_size);
+            zero_ret(ret, self.sig.ret_size);
             env.throw(&e);
         }
         if let Some(s) = scope {
@@ -275,17 +327,49 @@ impl CallbackCore {
         }
     }
 
+    /// Block protocol: writes the C arguments into the callback region of
+    /// the argument block. The JS wrapper copies them out before it runs
+    /// any user code, so a callback nested inside this one (through a
+    /// foreign call the user code makes) may reuse the region.
+    fn write_block_args(&self, block: &Block, args: *mut *mut c_void) {
+        let Some(b) = &self.sig.block else { return };
+        for (i, s) in b.args.iter().enumerate() {
+            // SAFETY: libffi passes one valid pointer per declared argument,
+            // to a value of that argument's type (which `s` was made from);
+            // the C frame is live (the caller waits for us).
+            let bits = unsafe { s.load(*args.add(i)) };
+            block.write(SLOT_CB_ARG0 + i, bits);
+        }
+    }
+
+    /// Block protocol: calls the zero-argument JS wrapper and stores the
+    /// result it left in the block at `ret` (at least `max(ret_size, 8)`
+    /// writable bytes).
+    fn call_block(&self, env: &Env, block: &Block, ret: *mut c_void) -> Result<()> {
+        let r = self.js.load(Ordering::Acquire);
+        if r.is_null() {
+            return Err(self.released_error());
+        }
+        let f = env.deref(r).map_err(|_| self.released_error())?;
+        env.call(f, &[])?;
+        if let Some(Some(s)) = self.sig.block.as_ref().map(|b| b.ret) {
+            // SAFETY: `ret` has at least 8 writable bytes (contract).
+            unsafe { s.store(block.read(SLOT_CB_RET), ret) };
+        }
+        Ok(())
+    }
+
     /// The JS values of the C arguments.
     /// Converts the C arguments; no allocation (a fixed array of handles).
     fn read_args(&self, env: &Env, args: *mut *mut c_void) -> Result<([sys::napi_value; MAX_ARGS], usize)> {
         let mut argv = [std::ptr::null_mut(); MAX_ARGS];
-        for (i, t) in self.args.iter().enumerate().take(MAX_ARGS) {
+        for (i, t) in self.sig.args.iter().enumerate().take(MAX_ARGS) {
             // SAFETY: libffi passes one valid pointer per declared argument;
             // the caller guarantees the C frame is still live.
             let p = unsafe { *args.add(i) } as usize;
             argv[i] = crate::raw_values::c_to_js(env, t, p)?;
         }
-        Ok((argv, self.args.len().min(MAX_ARGS)))
+        Ok((argv, self.sig.args.len().min(MAX_ARGS)))
     }
 
     /// Calls the JS function and writes its converted result at `ret`
@@ -299,7 +383,7 @@ impl CallbackCore {
         // dropped the callback, even before its finalizer released it.
         let f = env.deref(r).map_err(|_| self.released_error())?;
         let out = env.call(f, argv)?;
-        crate::raw_values::js_to_c(env, &self.ret, out, ret as usize, self.ret_size)
+        crate::raw_values::js_to_c(env, &self.sig.ret, out, ret as usize, self.sig.ret_size)
     }
 }
 
@@ -402,13 +486,27 @@ impl Waiter {
             self.advance(WaitState::Reading, WaitState::Done);
             return None;
         }
-        let argv = core.read_args(env, self.args);
-        self.advance(WaitState::Reading, WaitState::Called);
-        let r = argv.and_then(|(argv, n)| core.call_and_store(env, &argv[..n], self.out.as_ptr()));
+        let r = if core.sig.block.is_some() {
+            let st = EnvState::current_ptr();
+            if st.is_null() {
+                self.advance(WaitState::Reading, WaitState::Done);
+                return None;
+            }
+            // SAFETY: thread-safe-function callbacks run on the environment's
+            // own thread, whose CURRENT state is alive while it runs.
+            let block = &unsafe { &*st }.block;
+            core.write_block_args(block, self.args);
+            self.advance(WaitState::Reading, WaitState::Called);
+            core.call_block(env, block, self.out.as_ptr())
+        } else {
+            let argv = core.read_args(env, self.args);
+            self.advance(WaitState::Reading, WaitState::Called);
+            argv.and_then(|(argv, n)| core.call_and_store(env, &argv[..n], self.out.as_ptr()))
+        };
         let failure = match r {
             Ok(()) => None,
             Err(e) => {
-                zero_ret(self.out.as_ptr(), core.ret_size);
+                zero_ret(self.out.as_ptr(), core.sig.ret_size);
                 let pending = take_exception(env);
                 if pending.is_none() && e.code == "ERR_REFFI_PENDING_EXCEPTION" {
                     // Node refused to run JavaScript without an exception:
@@ -667,14 +765,23 @@ fn weak_reference(env: &Env, f: sys::napi_value) -> Result<sys::napi_ref> {
     Ok(r)
 }
 
-/// Creates a callback for JS function `f`. Returns its core.
-pub fn create(
-    env: &Env,
-    st: &EnvState,
-    ret: TypeDesc,
-    args: Vec<TypeDesc>,
-    f: sys::napi_value,
-) -> Result<Arc<CallbackCore>> {
+/// The interned signature for `ret` / `args` (descriptor sources), made on
+/// first use. `block`: whether callbacks of it use the block protocol (the
+/// JS layer decides, from the same types, and generates the matching
+/// wrapper); refused if a type cannot travel through the block.
+fn signature(st: &EnvState, ret_src: &str, args_src: &str, block: bool) -> Result<Arc<CallbackSig>> {
+    /// Beyond this many distinct signatures, new ones are not interned.
+    const MAX_INTERNED: usize = 4096;
+    let key = format!("{}|{ret_src}|{args_src}", block as u8);
+    if let Some(sig) = st.callback_sigs.borrow().get(&key) {
+        return Ok(sig.clone());
+    }
+    let ret = TypeDesc::parse(ret_src)?;
+    let args = args_src
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .map(TypeDesc::parse)
+        .collect::<Result<Vec<_>>>()?;
     if args.len() > MAX_ARGS {
         return Err(Error::unsupported(&format!(
             "a callback takes at most {MAX_ARGS} arguments"
@@ -687,11 +794,67 @@ pub fn create(
         }
         ffi_args.push(a.to_ffi()?);
     }
+    let block = if block {
+        let arg_slots = args
+            .iter()
+            .map(|a| BlockScalar::of(a).filter(|_| !matches!(a, TypeDesc::CString)))
+            .collect::<Option<Vec<_>>>();
+        let ret_slot = match ret {
+            TypeDesc::Void => Some(None),
+            ref t => BlockScalar::of(t).map(Some),
+        };
+        match (arg_slots, ret_slot) {
+            (Some(a), Some(r)) if a.len() <= CB_BLOCK_MAX_ARGS => Some(BlockSig { args: a, ret: r }),
+            _ => return Err(Error::internal("callback signature cannot use the block protocol")),
+        }
+    } else {
+        None
+    };
     let ret_size = ret.layout()?.size;
     let cif = Cif::try_new(ffi_args, ret.to_ffi()?)
         .map_err(|e| Error::unsupported(&format!("libffi cannot prepare the callback: {e:?}")))?;
+    let sig = Arc::new(CallbackSig {
+        args,
+        ret,
+        ret_size,
+        block,
+        cif,
+        tombstones: Mutex::new(VecDeque::new()),
+    });
+    let mut sigs = st.callback_sigs.borrow_mut();
+    if sigs.len() < MAX_INTERNED {
+        sigs.insert(key, sig.clone());
+    }
+    Ok(sig)
+}
+
+/// Creates a callback for JS function `f` (the wrapper `lib/ffi.js` made
+/// for the signature: a zero-argument one for the block protocol). Returns
+/// its core.
+pub fn create(
+    env: &Env,
+    st: &EnvState,
+    ret_src: &str,
+    args_src: &str,
+    block: bool,
+    f: sys::napi_value,
+) -> Result<Arc<CallbackCore>> {
+    let sig = signature(st, ret_src, args_src, block)?;
     ensure_tsfn(env, st)?;
     let hub = hub_for(env, st);
+    if let Some(core) = recycle(st, &sig) {
+        let js = weak_reference(env, f)?;
+        let mut slab = st.callbacks.borrow_mut();
+        core.id.store(slab.next_id(), Ordering::Relaxed);
+        let old = core.js.swap(js, Ordering::AcqRel);
+        if !old.is_null() {
+            env.delete_reference(old);
+        }
+        core.alive.store(true, Ordering::Release);
+        let id = slab.insert(core.clone());
+        debug_assert_eq!(id, core.id());
+        return Ok(core);
+    }
     let (closure, code) = libffi::low::closure_alloc();
     if closure.is_null() {
         return Err(Error::internal("libffi could not allocate a closure"));
@@ -699,33 +862,58 @@ pub fn create(
     let js = weak_reference(env, f)?;
     let mut slab = st.callbacks.borrow_mut();
     let core = Arc::new(CallbackCore {
-        id: slab.next_id(),
+        id: AtomicU32::new(slab.next_id()),
         alive: AtomicBool::new(true),
         shared: st.shared.clone(),
         hub,
         owner: st as *const EnvState as usize,
         raw_env: st.raw_env as usize,
-        args,
-        ret,
-        ret_size,
+        sig,
         js: AtomicPtr::new(js),
         native: Native {
-            cif,
             _closure: closure,
             code: code.0 as usize,
         },
     });
     let user = Arc::into_raw(core.clone()) as *mut c_void;
-    // SAFETY: `closure` was just allocated for `code`; the cif lives inside
-    // the core, which `user` keeps alive forever (the tombstone rule), so
-    // both outlive every call of the code pointer.
+    // SAFETY: `closure` was just allocated for `code`; the cif lives in the
+    // signature, which the core holds, and `user` keeps the core alive
+    // forever (the tombstone rule), so both outlive every call of the code.
     let status = unsafe {
-        libffi::raw::ffi_prep_closure_loc(closure, core.native.cif.as_raw_ptr(), Some(trampoline), user, code.0)
+        libffi::raw::ffi_prep_closure_loc(closure, core.sig.cif.as_raw_ptr(), Some(trampoline), user, code.0)
     };
     if status != libffi::raw::ffi_status_FFI_OK {
         return Err(Error::internal("libffi could not prepare the closure"));
     }
     let id = slab.insert(core.clone());
-    debug_assert_eq!(id, core.id);
+    debug_assert_eq!(id, core.id());
     Ok(core)
+}
+
+/// Takes the oldest tombstone of signature `sig` if it holds more than
+/// [`TOMBSTONE_QUARANTINE`] of them.
+fn recycle(_st: &EnvState, sig: &Arc<CallbackSig>) -> Option<Arc<CallbackCore>> {
+    let mut t = sig.tombstones.lock().ok()?;
+    if t.len() <= TOMBSTONE_QUARANTINE {
+        return None;
+    }
+    t.pop_front()
+}
+
+/// Releases callback `id` (explicitly or because JavaScript collected it):
+/// it becomes a tombstone, recycled later (see [`TOMBSTONE_QUARANTINE`]).
+pub fn release(env: &Env, st: &EnvState, id: u32) {
+    let core = st.callbacks.borrow_mut().remove(id);
+    if let Some(c) = core {
+        c.release(env);
+        let sig = c.sig.clone();
+        let queued = match sig.tombstones.lock() {
+            Ok(mut t) => {
+                t.push_back(c);
+                true
+            }
+            Err(_) => false,
+        };
+        debug_assert!(queued);
+    }
 }

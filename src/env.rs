@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use napi::sys;
 
-use crate::callback::CallbackCore;
+use crate::callback::{CallbackCore, CallbackSig};
 use crate::error::{Error, Result};
 use crate::invoke::Norm;
 use crate::library::LoadedLib;
@@ -44,6 +44,11 @@ pub const SLOT_RET: usize = 1;
 pub const SLOT_ARG0: usize = 2;
 pub const SLOT_SCRATCH_LO: usize = SLOT_ARG0 + MAX_ARGS;
 pub const SLOT_SCRATCH_HI: usize = SLOT_SCRATCH_LO + 1;
+/// Callbacks using the block protocol (see `callback.rs`): the result slot
+/// and the first argument slot; the region ends where the scratch begins.
+pub const SLOT_CB_RET: usize = SLOT_SCRATCH_HI + 1;
+pub const SLOT_CB_ARG0: usize = SLOT_CB_RET + 1;
+pub const CB_BLOCK_MAX_ARGS: usize = SCRATCH_START / 8 - SLOT_CB_ARG0;
 /// Bytes from here to the end of the block hold argument strings.
 pub const SCRATCH_START: usize = 512;
 pub const BLOCK_BYTES: usize = 64 * 1024;
@@ -146,6 +151,10 @@ pub struct EnvState {
     fast: UnsafeCell<Vec<FastEntry>>,
     pub libs: RefCell<Slab<Rc<LoadedLib>>>,
     pub callbacks: RefCell<Slab<Arc<CallbackCore>>>,
+    /// Callback signatures (libffi cif, types, block layout) shared by every
+    /// callback of the same signature, so a released callback's tombstone
+    /// is small (see `callback::create`).
+    pub callback_sigs: RefCell<std::collections::HashMap<String, Arc<CallbackSig>>>,
     /// Callbacks run on this thread since the outermost synchronous call
     /// began (see `callback::CallbackCore::invoke_sync`).
     pub callbacks_in_call: Cell<u32>,
@@ -169,6 +178,7 @@ impl EnvState {
             fast: UnsafeCell::new(Vec::new()),
             libs: RefCell::default(),
             callbacks: RefCell::default(),
+            callback_sigs: RefCell::default(),
             callbacks_in_call: Cell::new(0),
             fast_calls: Cell::new(0),
             generic_calls: Cell::new(0),
@@ -265,23 +275,67 @@ impl EnvState {
             }),
             _ => None,
         };
+        let lib = plan.lib.clone();
         let id = self.plans.borrow_mut().insert(plan);
         self.set_fast(id, entry);
+        if let Some(l) = lib {
+            l.add_plan_id(id);
+        }
         id
     }
 
-    pub fn free_plan(&self, id: u32) {
+    /// Frees plan `id` (its JS function was collected), or defers that while
+    /// a synchronous call runs. Returns how many plans were freed.
+    pub fn free_plan(&self, id: u32) -> usize {
         if self.shared.sync_depth.load(Ordering::Relaxed) > 0 {
             self.deferred_frees.borrow_mut().push(id);
-            return;
+            return 0;
         }
         let mut ids: Vec<u32> = self.deferred_frees.borrow_mut().drain(..).collect();
         ids.push(id);
         let mut plans = self.plans.borrow_mut();
+        let mut n = 0;
         for d in ids {
             self.set_fast(d, None);
-            plans.remove(d);
+            if let Some(p) = plans.remove(d) {
+                if let Some(l) = &p.lib {
+                    l.remove_plan_id(d);
+                }
+                n += 1;
+            }
         }
+        n
+    }
+
+    /// Frees the plans bound to `lib`, which was just closed, and their ids,
+    /// without waiting for the GC to collect their JS functions: a program
+    /// that opens and closes libraries in a loop does not yield to the event
+    /// loop, so FinalizationRegistry callbacks (`free_plan`) would only run
+    /// after the loop, and every plan of every iteration would pile up until
+    /// then. The JS layer (`DynamicLibrary.close`, lib/ffi.js) first disarms
+    /// those functions' wrappers so that they never write their id again
+    /// (it may be reused at once) and drops their FinalizationRegistry
+    /// entries (no `free_plan` follows). Returns the ids freed.
+    pub fn close_plans_of(&self, lib: &Rc<LoadedLib>) -> Vec<u32> {
+        let mut ids = lib.take_plan_ids();
+        let mut plans = self.plans.borrow_mut();
+        ids.retain(|&id| {
+            if !matches!(plans.get(id), Some(p) if p.lib.as_ref().is_some_and(|l| Rc::ptr_eq(l, lib))) {
+                return false;
+            }
+            self.set_fast(id, None);
+            // Dropping the plan only releases its reference to `lib`, which
+            // the caller still holds: nothing re-enters the table meanwhile.
+            plans.remove(id);
+            // A free deferred during a running call must not later free the
+            // plan that reuses this id.
+            let mut deferred = self.deferred_frees.borrow_mut();
+            if !deferred.is_empty() {
+                deferred.retain(|&d| d != id);
+            }
+            true
+        });
+        ids
     }
 
     pub fn lib(&self, id: u32) -> Result<Rc<LoadedLib>> {

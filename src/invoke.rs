@@ -305,7 +305,9 @@ mod tests {
             None,
         )
         .unwrap();
-        let args = [1.5f64.to_bits(), 2, 0.25f32.to_bits() as u64, (-1i8) as u8 as u64];
+        // Small integers arrive sign-extended to 32 bits, as the JS layer writes
+        // them (Int32Array stores) and as C callers must (LLVM relies on it).
+        let args = [1.5f64.to_bits(), 2, 0.25f32.to_bits() as u64, (-1i32) as u32 as u64];
         // SAFETY: `mix` has exactly the declared signature.
         let (r, _) = unsafe { call(&m, &args, std::ptr::null_mut()) };
         assert_eq!(f64::from_bits(r), 2.75);

@@ -16,6 +16,10 @@ pub struct LoadedLib {
     closed: Cell<bool>,
     /// Async calls into this library still running on the thread pool.
     pub in_flight: Cell<u32>,
+    /// Ids of the live call plans bound to this library's symbols, so that
+    /// closing the library frees them at once (`EnvState::close_plans_of`)
+    /// instead of when the GC collects their JS functions.
+    plan_ids: RefCell<Vec<u32>>,
 }
 
 impl LoadedLib {
@@ -35,6 +39,7 @@ impl LoadedLib {
                 handle: RefCell::new(Some(l)),
                 closed: Cell::new(false),
                 in_flight: Cell::new(0),
+                plan_ids: RefCell::new(Vec::new()),
             }),
             Err(e) => Err(Error::library_load(format!("{}", e))),
         }
@@ -47,6 +52,24 @@ impl LoadedLib {
 
     pub fn is_closed(&self) -> bool {
         self.closed.get()
+    }
+
+    /// Records that plan `id` calls into this library.
+    pub fn add_plan_id(&self, id: u32) {
+        self.plan_ids.borrow_mut().push(id);
+    }
+
+    /// Forgets plan `id` (it was freed).
+    pub fn remove_plan_id(&self, id: u32) {
+        let mut ids = self.plan_ids.borrow_mut();
+        if let Some(i) = ids.iter().rposition(|&x| x == id) {
+            ids.swap_remove(i);
+        }
+    }
+
+    /// The ids of the plans bound to this library, leaving none recorded.
+    pub fn take_plan_ids(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.plan_ids.borrow_mut())
     }
 
     /// Looks a symbol up. Returns its address.

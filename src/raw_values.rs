@@ -180,3 +180,138 @@ pub fn js_to_c(env: &Env, t: &TypeDesc, v: napi_value, ret: usize, size: usize) 
         }
     }
 }
+
+/// How a scalar callback argument or result travels through the argument
+/// block (the block protocol, see `callback.rs`): as the bits of an `f64`
+/// (every integer up to 32 bits, bool, floats, and addresses, which are
+/// below 2^53), or as raw 64-bit integer bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockScalar {
+    Int {
+        bytes: u8,
+        signed: bool,
+    },
+    Bool,
+    F32,
+    F64,
+    /// A pointer or `char *` (as an address).
+    Addr,
+    /// A 64-bit integer, raw bits.
+    Bits64,
+}
+
+impl BlockScalar {
+    /// The block form of type `t`, or `None` if it does not travel that way.
+    pub fn of(t: &TypeDesc) -> Option<BlockScalar> {
+        Some(match t {
+            TypeDesc::Bool => BlockScalar::Bool,
+            TypeDesc::Int { bytes: 8, .. } => BlockScalar::Bits64,
+            TypeDesc::Int { bytes, signed } if *bytes <= 4 => BlockScalar::Int {
+                bytes: *bytes,
+                signed: *signed,
+            },
+            TypeDesc::F32 => BlockScalar::F32,
+            TypeDesc::F64 => BlockScalar::F64,
+            TypeDesc::Pointer | TypeDesc::CString => BlockScalar::Addr,
+            _ => return None,
+        })
+    }
+
+    /// Reads the C value at `p` as block bits.
+    ///
+    /// # Safety
+    /// `p` must point to a readable value of the type this was made from.
+    pub unsafe fn load(self, p: *const std::ffi::c_void) -> u64 {
+        macro_rules! rd {
+            ($ty:ty) => {
+                // SAFETY: the caller guarantees a value of this type at `p`.
+                unsafe { (p as *const $ty).read_unaligned() }
+            };
+        }
+        let f = match self {
+            BlockScalar::Int { bytes: 1, signed: true } => rd!(i8) as f64,
+            BlockScalar::Int {
+                bytes: 1,
+                signed: false,
+            } => rd!(u8) as f64,
+            BlockScalar::Int { bytes: 2, signed: true } => rd!(i16) as f64,
+            BlockScalar::Int {
+                bytes: 2,
+                signed: false,
+            } => rd!(u16) as f64,
+            BlockScalar::Int { signed: true, .. } => rd!(i32) as f64,
+            BlockScalar::Int { signed: false, .. } => rd!(u32) as f64,
+            BlockScalar::Bool => (rd!(u8) != 0) as u8 as f64,
+            BlockScalar::F32 => rd!(f32) as f64,
+            BlockScalar::F64 => rd!(f64),
+            BlockScalar::Addr => rd!(usize) as f64,
+            BlockScalar::Bits64 => return rd!(u64),
+        };
+        f.to_bits()
+    }
+
+    /// Writes block bits as the C result at `ret` (libffi's result buffer,
+    /// at least 8 bytes), widened to a full register for small integers as
+    /// libffi requires. JavaScript has already checked the value's range.
+    ///
+    /// # Safety
+    /// `ret` must have at least 8 writable bytes.
+    pub unsafe fn store(self, bits: u64, ret: *mut std::ffi::c_void) {
+        let f = f64::from_bits(bits);
+        let int = |f: f64| if f < 0.0 { f as i64 as u64 } else { f as u64 };
+        let word = match self {
+            BlockScalar::Int { bytes, signed } => {
+                let shift = 64 - 8 * u32::from(bytes);
+                let v = int(f);
+                if signed {
+                    (((v << shift) as i64) >> shift) as u64
+                } else {
+                    (v << shift) >> shift
+                }
+            }
+            BlockScalar::Bool => (f != 0.0) as u64,
+            BlockScalar::F32 => {
+                // SAFETY: `ret` has at least 8 writable bytes (contract).
+                unsafe { (ret as *mut u64).write_unaligned(0) };
+                // SAFETY: as above.
+                unsafe { (ret as *mut f32).write_unaligned(f as f32) };
+                return;
+            }
+            BlockScalar::F64 => bits,
+            BlockScalar::Addr => int(f),
+            BlockScalar::Bits64 => bits,
+        };
+        // SAFETY: `ret` has at least 8 writable bytes (contract).
+        unsafe { (ret as *mut u64).write_unaligned(word) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(t: &str, bits_in: u64) -> u64 {
+        let s = BlockScalar::of(&TypeDesc::parse(t).unwrap()).unwrap();
+        let mut out = 0u64;
+        // SAFETY: `out` is 8 writable bytes.
+        unsafe { s.store(bits_in, (&mut out as *mut u64).cast()) };
+        out
+    }
+
+    #[test]
+    fn block_scalars_load_and_store() {
+        let v: i16 = -5;
+        let s = BlockScalar::of(&TypeDesc::parse("i16").unwrap()).unwrap();
+        // SAFETY: `v` is a live i16.
+        assert_eq!(f64::from_bits(unsafe { s.load((&v as *const i16).cast()) }), -5.0);
+        assert_eq!(round("i8", (-1f64).to_bits()), u64::MAX);
+        assert_eq!(round("u8", 255f64.to_bits()), 255);
+        assert_eq!(round("u32", 4294967295f64.to_bits()), 4294967295);
+        assert_eq!(round("i32", (-2f64).to_bits()) as i64, -2);
+        assert_eq!(round("b", 3f64.to_bits()), 1);
+        assert_eq!(round("p", 4096f64.to_bits()), 4096);
+        assert_eq!(round("u64", u64::MAX), u64::MAX);
+        assert_eq!(f32::from_bits(round("f32", 1.5f64.to_bits()) as u32), 1.5);
+        assert!(BlockScalar::of(&TypeDesc::parse("{i32,i32}").unwrap()).is_none());
+    }
+}

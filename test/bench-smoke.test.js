@@ -62,14 +62,16 @@ test('reffi call paths: scalar workloads take the fast path, structs by value th
   if (structIn) assert.deepStrictEqual(structIn, { fast: 0, generic: 50 }, 'structIn');
 });
 
-test('npm run bench pipeline (floor + reffi, 3 workloads, tiny samples, no peers)', () => {
+test('npm run bench pipeline (floor + reffi, 3 workloads + add in a worker thread, tiny samples, no peers)', () => {
   const only = ['add', 'callback', 'async']; // sync, callback and async paths; all workloads are checked above
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-bench-')), 'results.json');
-  const r = spawnSync(process.execPath, [path.join(bench, 'run.js'), '--impls=floor,reffi', '--only=' + only.join(','), '--samples=2', '--sample-ms=2', '--no-install', '--out=' + out],
+  const r = spawnSync(process.execPath, [path.join(bench, 'run.js'), '--impls=floor,reffi', '--only=' + only.join(','), '--samples=2', '--sample-ms=2', '--no-install', '--worker=add', '--out=' + out],
     { cwd: root, encoding: 'utf8', timeout: 240e3 });
   assert.strictEqual(r.status, 0, 'bench/run.js exit status\n' + r.stdout + r.stderr);
   const report = JSON.parse(fs.readFileSync(out, 'utf8'));
-  assert.deepStrictEqual(report.workloads.map((w) => w.id), only);
+  assert.deepStrictEqual(report.workloads.map((w) => w.id + (w.thread === 'worker' ? ' (worker)' : '')),
+    ['add', 'add (worker)', 'callback', 'async']);
+  assert.match(r.stdout, /\| int32 add\(int32, int32\) \(worker thread\) \|/);
   assert.ok(report.machine.nproc >= 1 && report.machine.cpu);
   assert.match(r.stdout, /\| workload \| floor \(C\) \| reffi \| reffi path \|/);
   for (const w of report.workloads) {

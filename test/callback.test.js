@@ -524,3 +524,30 @@ test('a callback returning an instance of another struct type by value is a code
   assert.strictEqual(ffi.ForeignFunction(right, D2, [])().b, 2);
   assert.strictEqual(ffi.ForeignFunction(plain, D2, [])().b, 6);
 });
+
+test('released callbacks stay tombstones for the last 16384 releases of a signature, then their code is recycled', () => {
+  // A signature no other test uses, so this test owns its tombstone queue.
+  const make = (k) => ffi.Callback('int16', ['int16', 'int16', 'int16'], (a) => a + k);
+  const first = make(1);
+  const firstAddr = ref.address(first);
+  lib.store_cb(first);
+  first.release();
+  // Still a tombstone: C calling it gets the released error, not a jump.
+  assert.throws(() => lib.call_stored(1), (e) => e.code === 'ERR_REFFI_CALLBACK_RELEASED');
+  const seen = new Set([firstAddr]);
+  for (let i = 0; i < 16384; i++) {
+    const cb = make(2);
+    seen.add(ref.address(cb));
+    cb.release();
+  }
+  assert.strictEqual(seen.size, 16385, 'within the quarantine every callback gets fresh code');
+  // One release past the quarantine: the oldest tombstone is recycled.
+  const next = make(3);
+  assert.strictEqual(ref.address(next), firstAddr, 'the oldest tombstone is reused');
+  // The recycled code runs the new callback (C holding the old pointer
+  // now reaches it, as with reused memory in C).
+  // (C calls it as int(int); the unused int16 arguments are ignored.)
+  assert.strictEqual(lib.call_stored(1), 4);
+  next.release();
+  lib.clear_stored();
+});

@@ -310,4 +310,204 @@ describe('fuzzer regressions', () => {
     assert.strictEqual(typeof lib.abs, 'function');
     assert.ok(Date.now() - t0 < 5000, 'no quadratic classification');
   });
+  it('an aggregate type object that is not a constructor: an object with a ref.buffer gives a coded error, not instanceof\'s TypeError', () => {
+    const fz = new ffi.DynamicLibrary(libPath('fuzz'));
+    const T = {
+      [Symbol.for('reffi.descriptor')]: '{o12:4}', size: 16, alignment: 4, indirection: 1,
+      get(b) { return b; },
+      set(b, o, v) { if (!(v instanceof Uint8Array)) throw new TypeError('not bytes'); v.copy(b, o); },
+    };
+    const f = ffi.ForeignFunction(fz.get('fz_zero'), 'uint32', [T, 'uint16']);
+    throwsCode(() => f({ 'ref.buffer': Buffer.alloc(4) }, 128), 'ERR_REFFI_ARG_TYPE', TypeError);
+    assert.strictEqual(f(Buffer.alloc(16), 128), 0);
+    // returned by a callback (a struct descriptor: the 'agg' conversion)
+    const T2 = { [Symbol.for('reffi.descriptor')]: '{i32,i32,i32,i32}', size: 16, alignment: 4, indirection: 1, get(b) { return b.length; }, set() {} };
+    const cbf = ffi.ForeignFunction(ffi.Callback(T2, [], () => ({ 'ref.buffer': Buffer.alloc(16) })), T2, []);
+    assert.strictEqual(cbf(), 16);
+  });
+});
+
+describe('revoked Proxies: ERR_REFFI_ARG_TYPE, never V8\'s uncoded TypeError', () => {
+  const Struct = require('../lib/struct');
+  const Union = require('../lib/union');
+  const ArrayType = require('../lib/array');
+  const { describe: describeValue } = require('../lib/internal/errors');
+  const revoked = () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; };
+  const revokedFn = () => { const r = Proxy.revocable(function f() {}, {}); r.revoke(); return r.proxy; };
+  const argType = (fn, message) => throwsCode(fn, 'ERR_REFFI_ARG_TYPE', TypeError, message);
+  const S = Struct({ a: 'int', d: 'double' });
+
+  it('describe() never throws', () => {
+    assert.strictEqual(describeValue(revoked()), 'a revoked Proxy');
+    assert.strictEqual(describeValue(revokedFn()), 'a revoked Proxy');
+    const throwing = new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } });
+    assert.strictEqual(describeValue(throwing), 'object');
+    assert.strictEqual(typeof describeValue({ constructor: { name: Symbol('s') } }), 'string');
+  });
+
+  it('ffi call arguments of every kind, sync and async', async () => {
+    argType(() => lib.add_i32(revoked(), 1), /argument 0 of "add_i32".*a revoked Proxy/);
+    argType(() => lib.id_i8(revoked()));
+    argType(() => lib.id_u32(revoked()));
+    argType(() => lib.id_i64(revoked()));
+    argType(() => lib.id_u64(revokedFn()));
+    argType(() => lib.id_double(revoked()));
+    argType(() => lib.id_float(revoked()));
+    argType(() => lib.bool_id(revoked()));
+    argType(() => lib.ptr_id(revoked()), /argument 0 of "ptr_id": expected a Buffer \(pointer\) or null, got a revoked Proxy/);
+    argType(() => lib.ptr_id(revokedFn()));
+    argType(() => lib.str_len(revoked()), /argument 0 of "str_len"/);
+    argType(() => lib.add_i32.async(revoked(), 1, () => assert.fail('called')));
+    argType(() => lib.add_i32.async(1, revoked()));
+    argType(() => lib.ptr_id.async(revoked()));
+    // a struct by value and an ffi.Function argument (bound over a callback: nothing reaches C)
+    const byValue = ffi.ForeignFunction(ffi.Callback('int', [S], () => 1), 'int', [S]);
+    argType(() => byValue(revoked()), /argument 0/);
+    const F = ffi.Function('int', ['int']);
+    const takesFn = ffi.ForeignFunction(ffi.Callback('int', [F], () => 1), 'int', [F]);
+    argType(() => takesFn(revoked()));
+    argType(() => takesFn(revokedFn()));
+  });
+
+  it('callback results', () => {
+    for (const t of ['int', 'int64', 'double', 'bool', 'pointer', 'string', S]) {
+      const f = ffi.ForeignFunction(ffi.Callback(t, ['int'], () => revoked()), t, ['int']);
+      argType(() => f(1));
+    }
+  });
+
+  it('ref functions', () => {
+    const b = Buffer.alloc(16);
+    argType(() => ref.address(revoked()), /address: expected a Buffer, got a revoked Proxy/);
+    argType(() => ref.address(b, revoked()));
+    argType(() => ref.hexAddress(revoked()));
+    argType(() => ref.isNull(revoked()));
+    argType(() => ref.deref(revoked()));
+    argType(() => ref.ref(revoked()));
+    argType(() => ref.getType(revoked()));
+    argType(() => ref.get(revoked(), 0, 'int'));
+    argType(() => ref.set(revoked(), 0, 1, 'int'));
+    for (const t of ['int', 'int8', 'uint64', 'int64', 'double', 'float', 'bool', 'pointer', 'CString']) {
+      argType(() => ref.set(b, 0, revoked(), t), new RegExp(''));
+    }
+    argType(() => ref.readPointer(revoked()));
+    argType(() => ref.writePointer(b, 0, revoked()));
+    argType(() => ref.writePointer(revoked(), 0, b));
+    argType(() => ref.readCString(revoked()));
+    argType(() => ref.writeCString(b, 0, revoked()));
+    argType(() => ref.allocCString(revoked()));
+    argType(() => ref.reinterpret(revoked(), 4));
+    argType(() => ref.reinterpretUntilZeros(revoked()));
+    argType(() => ref.readInt64LE(revoked()));
+    argType(() => ref.writeUInt64LE(b, 0, revoked()));
+    argType(() => ref.readObject(revoked()));
+    argType(() => ref._attach(revoked(), {}));
+    argType(() => ref.types.int32.get(revoked(), 0));
+    argType(() => ref.types.double.set(revoked(), 0, 1));
+    argType(() => ref.types.int32.set(b, 0, revoked()));
+    argType(() => Buffer.prototype.deref.call(revoked()));
+  });
+
+  it('type specs: ref.coerceType / refType / derefType / alloc, ffi.Function', () => {
+    throwsCode(() => ref.coerceType(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError, /a revoked Proxy/);
+    throwsCode(() => ref.refType(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ref.derefType(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ref.alloc(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    argType(() => ref.alloc('int', revoked()));
+    argType(() => ref.alloc('pointer', revoked()));
+    throwsCode(() => ffi.Function(revoked(), []), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    argType(() => ffi.Function('int', revoked()));
+    argType(() => ffi.Function('int', ['int']).set(Buffer.alloc(8), 0, revoked()));
+  });
+
+  it('Struct and Union: definitions, constructors, set, fields', () => {
+    argType(() => Struct(revoked()), /StructType: got a revoked Proxy/);
+    argType(() => Struct({ a: 'int' }, revoked()));
+    argType(() => Struct([revoked()]));
+    throwsCode(() => Struct([[revoked(), 'a']]), 'ERR_REFFI_UNKNOWN_TYPE', TypeError, /field "a".*a revoked Proxy/);
+    throwsCode(() => Struct({ a: revoked() }), 'ERR_REFFI_UNKNOWN_TYPE', TypeError, /field "a".*a revoked Proxy/);
+    argType(() => Union(revoked()));
+    argType(() => new S(revoked()), /new StructType\(\): got a revoked Proxy/);
+    argType(() => S(revoked()));
+    argType(() => new S(Buffer.alloc(16), revoked()));
+    argType(() => S.set(Buffer.alloc(16), 0, revoked()));
+    argType(() => S.get(revoked(), 0));
+    throwsCode(() => new S({ a: revoked() }), 'ERR_REFFI_FIELD_TYPE', TypeError);
+    const s = new S();
+    throwsCode(() => { s.d = revoked(); }, 'ERR_REFFI_FIELD_TYPE', TypeError);
+  });
+
+  it('ArrayType: definitions, constructors, set, elements', () => {
+    throwsCode(() => ArrayType(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ArrayType('int', revoked()), 'ERR_REFFI_ARG_RANGE', RangeError);
+    const A = ArrayType('int', 2);
+    const V = ArrayType('int');
+    argType(() => new A(revoked()), /new ArrayType\(\): got a revoked Proxy/);
+    argType(() => new V(revoked()));
+    throwsCode(() => new V(Buffer.alloc(8), revoked()), 'ERR_REFFI_ARG_RANGE', RangeError);
+    argType(() => A.set(Buffer.alloc(8), 0, revoked()));
+    argType(() => V.set(Buffer.alloc(8), 0, revoked()));
+    argType(() => A.get(revoked(), 0));
+    argType(() => V.untilZeros(revoked()));
+    const a = new A([1, 2]);
+    argType(() => { a[0] = revoked(); });
+    argType(() => new V([revoked()]));
+  });
+
+  it('ffi.Callback, ForeignFunction, Library, DynamicLibrary, cdef', () => {
+    argType(() => ffi.Callback('int', ['int'], revokedFn()), /ffi.Callback/);
+    argType(() => ffi.Callback('int', revoked(), () => 0));
+    throwsCode(() => ffi.Callback(revoked(), ['int'], () => 0), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ffi.Callback('int', [revoked()], () => 0), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+    throwsCode(() => ffi.Callback('int', ['int'], revoked(), () => 0), 'ERR_REFFI_UNSUPPORTED', TypeError);
+    argType(() => ffi.Callback.release(revoked()));
+    argType(() => ffi.Function('int', ['int']).toPointer(revokedFn()));
+    const dl = new ffi.DynamicLibrary(BASIC);
+    argType(() => ffi.ForeignFunction(revoked(), 'int', []));
+    argType(() => ffi.ForeignFunction(dl.get('add_i32'), 'int', revoked()));
+    argType(() => ffi.VariadicForeignFunction(revoked(), 'int', []));
+    argType(() => ffi.Library(revoked(), {}));
+    argType(() => ffi.Library(BASIC, revoked()));
+    argType(() => ffi.Library(BASIC, { add_i32: revoked() }));
+    argType(() => ffi.Library(BASIC, { add_i32: ['int', revoked()] }));
+    argType(() => ffi.Library(BASIC, { add_i32: ['int', ['int', 'int'], revoked()] }));
+    argType(() => new ffi.DynamicLibrary(revoked()));
+    argType(() => dl.get(revoked()));
+    argType(() => ffi.cdef(revoked()));
+    argType(() => ffi.cdef('int add_i32(int, int);', dl, revoked()));
+    const v = ffi.Library(BASIC, { sum_variadic: ['int', ['int'], { varargs: true }] });
+    throwsCode(() => v.sum_variadic(revoked()), 'ERR_REFFI_UNKNOWN_TYPE', TypeError);
+  });
+});
+
+describe('detached Buffers: ERR_REFFI_DETACHED_BUFFER (fuzzer finding K3)', () => {
+  const detach = (b) => { structuredClone(b.buffer, { transfer: [b.buffer] }); return b; };
+  const detached = (message) => (fn) => throwsCode(fn, 'ERR_REFFI_DETACHED_BUFFER', TypeError, message);
+
+  it('as a call argument, whether its address was cached or not', () => {
+    const cached = Buffer.alloc(32);
+    assert.strictEqual(ref.address(lib.ptr_id(cached)), ref.address(cached));
+    detach(cached);
+    detached(/argument 0 of "ptr_id": the Buffer's ArrayBuffer was detached/)(() => lib.ptr_id(cached));
+    detached()(() => lib.str_len(cached));
+    detached()(() => lib.ptr_id.async(cached, () => assert.fail('called')));
+    detached()(() => lib.ptr_id(detach(Buffer.alloc(32))));
+  });
+
+  it('ref functions', () => {
+    const b = Buffer.alloc(16);
+    ref.address(b);
+    detach(b);
+    detached(/^address: /)(() => ref.address(b));
+    detached(/^readPointer: /)(() => ref.readPointer(b));
+    detached(/^writePointer: /)(() => ref.writePointer(Buffer.alloc(8), 0, b));
+    detached()(() => ref.get(b, 0, 'int32'));
+    detached()(() => ref.set(b, 0, 1, 'int32'));
+  });
+
+  it('empty Buffers that never had memory still pass NULL', () => {
+    assert.strictEqual(ref.address(lib.ptr_id(Buffer.alloc(0))), 0);
+    assert.strictEqual(ref.address(lib.ptr_id(ref.NULL)), 0);
+    assert.strictEqual(lib.str_len(Buffer.alloc(0)), '18446744073709551615'); // NULL: str_len returns (size_t)-1
+  });
 });

@@ -667,6 +667,44 @@ describe('DynamicLibrary', () => {
     assert.ok(err, 'expected an error');
     assert.strictEqual(err.code, 'ERR_REFFI_LIBRARY_CLOSED');
   });
+
+  it('close() frees the functions\' plans at once; their reused ids never reach the old functions (issue #6)', async () => {
+    const s0 = ffi.stats().functions;
+    const a = ffi.Library(BASIC, { add_i32: ['int', ['int', 'int']], answer: ['int', []], str_len: ['size_t', ['string']] });
+    assert.strictEqual(ffi.stats().functions, s0 + 3);
+    assert.strictEqual(a.add_i32(2, 3), 5);
+    a.close();
+    assert.strictEqual(ffi.stats().functions, s0, 'plans freed by close(), not by the GC');
+    // New plans take the freed ids; the old functions must still throw.
+    const b = ffi.Library(BASIC, { id_i32: ['int', ['int']], answer: ['int', []], str_len: ['size_t', ['string']] });
+    assert.throws(() => a.add_i32(2, 3), { code: 'ERR_REFFI_LIBRARY_CLOSED', message: /"add_i32"/ });
+    assert.throws(() => a.answer(), { code: 'ERR_REFFI_LIBRARY_CLOSED', message: /"answer"/ });
+    assert.throws(() => a.str_len('abc'), { code: 'ERR_REFFI_LIBRARY_CLOSED', message: /"str_len"/ });
+    assert.throws(() => a.add_i32.async(2, 3, () => {}), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
+    assert.throws(() => a.add_i32(1), { code: 'ERR_REFFI_ARG_COUNT' }, 'arguments are still checked first');
+    assert.strictEqual(b.id_i32(-7), -7);
+    assert.strictEqual(b.answer(), 42);
+    assert.strictEqual(await b.str_len.async('abcd'), 4);
+    const s1 = ffi.stats().functions;
+    b.close();
+    assert.strictEqual(ffi.stats().functions, s1 - 3);
+  });
+
+  it('binding a symbol looked up before its library was closed throws instead of calling freed code', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-close-'));
+    const copy = path.join(dir, 'libclosable.so');
+    fs.copyFileSync(BASIC, copy);
+    try {
+      const dl = new ffi.DynamicLibrary(copy, ffi.RTLD_NOW);
+      const ptr = dl.get('answer');
+      const gen = ffi.VariadicForeignFunction(dl.get('sum_variadic'), 'int', ['int']);
+      dl.close();
+      assert.throws(() => ffi.ForeignFunction(ptr, 'int', []), { code: 'ERR_REFFI_LIBRARY_CLOSED', message: /"answer"/ });
+      assert.throws(() => gen('int')(1, 2), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('many calls', () => {

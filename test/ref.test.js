@@ -714,3 +714,24 @@ describe('Buffer.prototype additions', () => {
     assert.ok(!Object.keys(Buffer.alloc(1)).some((k) => ['address', 'deref'].includes(k)));
   });
 });
+
+describe('pointer Buffers', () => it('made by reffi are ordinary Buffers (the subclass used for speed is invisible)', () => {
+  const buf = Buffer.alloc(16);
+  buf.writeInt32LE(42, 4);
+  const p = ref.readPointer(ref.ref(buf), 0, 16); // a Buffer over foreign memory (16 bytes)
+  assert.ok(Buffer.isBuffer(p));
+  assert.ok(p instanceof Buffer);
+  assert.strictEqual(p.constructor, Buffer);
+  assert.strictEqual(p.readInt32LE(4), 42);
+  assert.strictEqual(ref.address(p), ref.address(buf));
+  const sub = p.subarray(4, 8);
+  assert.ok(Buffer.isBuffer(sub));
+  assert.strictEqual(Object.getPrototypeOf(sub), Buffer.prototype, 'subarray gives a plain Buffer');
+  assert.strictEqual(sub.readInt32LE(0), 42);
+  assert.match(util.inspect(p), /^<Buffer[ @]/);
+  // Unknown size: an empty Buffer that still carries its address.
+  const q = ref.readPointer(ref.ref(buf), 0);
+  assert.strictEqual(q.length, 0);
+  assert.strictEqual(ref.address(q), ref.address(buf));
+  assert.strictEqual(ref.reinterpret(q, 8).readInt32LE(4), 42);
+}));

@@ -7,17 +7,9 @@
 
 const native = require('./native');
 const ref = require('../ref');
-const { makeError, describe } = require('./errors');
+const { makeError, describe, isRevokedProxy } = require('./errors');
 
-const { kAddr, kForeign } = ref._internal;
-
-// Plain assignment: much cheaper than defineProperty on fresh Buffers;
-// util.inspect hides reffi's symbols (lib/ref.js refinspect).
-function hide(obj, key, value) {
-  try {
-    obj[key] = value;
-  } catch (_) { /* frozen or sealed: not cached */ }
-}
+const { kAddr, kForeign, hide, isDetached, detachedError } = ref._internal;
 const { I32, U32, F32, F64, I64, U64, U8 } = native;
 const SLOT_ARG0 = native.SLOT_ARG0;
 const BLOCK_ADDRESS = native.BLOCK_ADDRESS;
@@ -75,20 +67,37 @@ function w64(name, i, v, o, signed) {
   I64[o >> 1] = BigInt.asIntN(64, b);
 }
 
+function argWhere(name, i) {
+  return i < 0 ? 'the result of "' + name + '"' : 'argument ' + i + ' of "' + name + '"';
+}
+
+/**
+ * The address C gets for a Buffer, typed array, DataView, ArrayBuffer or
+ * struct/array instance (its 'ref.buffer'); NULL for null/undefined. The
+ * address is cached on Uint8Arrays (the generated wrappers read the cache
+ * first, see argCode 'p'); a detached Buffer throws ERR_REFFI_DETACHED_BUFFER
+ * (see lib/ref.js isDetached).
+ */
 function addressOf(name, i, v) {
   if (v === null || v === undefined) return 0;
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
-    let a = v[kAddr];
-    if (a === undefined) {
-      a = native.address(v);
-      if (v instanceof Uint8Array) hide(v, kAddr, a);
+  if (!ArrayBuffer.isView(v)) {
+    if (typeof v !== 'object' || isRevokedProxy(v)) throw argType(name, i, 'a Buffer (pointer) or null', v);
+    if (!(v instanceof ArrayBuffer)) {
+      const b = v['ref.buffer'];
+      if (b instanceof Uint8Array) return addressOf(name, i, b);
+      throw argType(name, i, 'a Buffer (pointer) or null', v);
     }
-    return a;
   }
-  if (v !== null && typeof v === 'object' && v['ref.buffer'] instanceof Uint8Array) {
-    return addressOf(name, i, v['ref.buffer']);
+  let a = v[kAddr];
+  if (a === undefined) {
+    a = native.address(v); // NULL for a detached view or ArrayBuffer
+    if (a === 0 && isDetached(v)) throw detachedError(argWhere(name, i));
+    if (v instanceof Uint8Array) hide(v, kAddr, a);
+  } else if (a !== 0 && v.length === 0 && v[kForeign] !== true && isDetached(v)) {
+    // (a pointer from C of unknown size, kForeign, is C's memory: no check)
+    throw detachedError(argWhere(name, i));
   }
-  throw argType(name, i, 'a Buffer (pointer) or null', v);
+  return a;
 }
 
 function ptrArg(name, i, v) {
@@ -130,17 +139,22 @@ function strArg(name, i, v) {
     return BLOCK_ADDRESS + start;
   }
   if (v === null || v === undefined) return 0;
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return addressOf(name, i, v);
+  if (ArrayBuffer.isView(v) || (typeof v === 'object' && !isRevokedProxy(v) && v instanceof ArrayBuffer)) {
+    return addressOf(name, i, v);
+  }
   throw argType(name, i, 'a string, Buffer or null', v);
 }
 
 function aggArg(name, i, v, T) {
-  if (v !== null && typeof v === 'object') {
+  if (v !== null && typeof v === 'object' && !isRevokedProxy(v)) {
     const b = v['ref.buffer'];
-    if (b instanceof Uint8Array && (v instanceof T || v.constructor === T) && b.length >= T.size) {
-      return addressOf(name, i, b);
+    // (a type object that is not a constructor: no instanceof, it would throw)
+    if (b instanceof Uint8Array && ((typeof T === 'function' && v instanceof T) || v.constructor === T)) {
+      if (b.length >= T.size) return addressOf(name, i, b);
+      if (b.length === 0 && isDetached(b)) throw detachedError(argWhere(name, i));
     }
     if (v instanceof Uint8Array) {
+      if (v.length === 0 && isDetached(v)) throw detachedError(argWhere(name, i));
       if (v.length < T.size) {
         throw makeError('ERR_REFFI_ARG_TYPE', 'argument ' + i + ' of "' + name + '": a ' + v.length +
           '-byte Buffer is too small for ' + (T.name || 'the struct') + ' (' + T.size + ' bytes)');
@@ -266,7 +280,11 @@ function argCode(kind, i, slot) {
       return `if (typeof ${a} === 'number' && ${a} >= 0 && ${a} <= 9007199254740991 && ${a} === Math.floor(${a})) { I32[${o}] = ${a}; I32[${o + 1}] = ${a} / 4294967296; }\n` +
         `  else w64(NAME, ${i}, ${a}, ${o}, false);`;
     case 'p':
-      return `{ let p = ${a} == null ? 0 : ${a}[kAddr]; if (p === undefined) p = ptrArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
+      // The address cached on a Buffer, unless the Buffer reads 0 bytes
+      // (then addressOf checks it was not detached). ArrayBuffer.isView
+      // first: it runs no Proxy trap (a revoked Proxy would throw).
+      return `{ let p = ArrayBuffer.isView(${a}) ? ${a}[kAddr] : ${a} == null ? 0 : undefined;\n` +
+        `  if (p === undefined || (p !== 0 && ${a}.length === 0)) p = ptrArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
     case 's':
       return `{ const p = strArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
     case 'agg':
@@ -314,7 +332,10 @@ function registerSlots(args) {
 
 
 /**
- * Builds the synchronous wrapper and its `.async` twin.
+ * Builds the synchronous wrapper, its `.async` twin and their `disarm`:
+ * `disarm(closedError)` makes both throw `closedError(name)` from then on
+ * instead of calling the engine (their library was closed and their plan id
+ * may be reused at once: lib/ffi.js DynamicLibrary.close).
  * @param {object} sig { name, id, ret: lowered, args: lowered[], slots: number[], retLen, retDeref, fnArgs }
  *   `fnArgs[i]` converts a JS function to a pointer for an ffi.Function-typed argument i.
  *   `slots[i]` is the argument slot of argument i: its position for the
@@ -367,7 +388,8 @@ function generate(sig) {
   src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${byAddress ? ', rb' : ''}];\n`;
   src += `  return startAsync(keep, decode, ${byAddress ? 'rb' : 'undefined'}, cb);\n`;
   src += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n}\n';
-  src += `return [${safeName}, ${safeName}_async];\n`;
+  // Arrow functions: no name that a C function's could shadow.
+  src += `return [${safeName}, ${safeName}_async, (closedError) => { call = startAsync = () => { throw closedError(NAME); }; }];\n`;
 
   const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE', 'RREC']);
   const rk = sig.ret.type && sig.ret.type[Symbol.for('reffi.recordKind')];

@@ -65,7 +65,7 @@ function compare(exp, got) {
   if ('value' in exp) return sameValue(exp.value, got) ? null : 'expected ' + show(exp.value) + ', got ' + show(got);
   if ('address' in exp) {
     if (!(got instanceof Uint8Array)) return 'expected a pointer Buffer at ' + exp.address + ', got ' + show(got);
-    const a = native.address(got);
+    const a = ref.address(got); // what C gets when the Buffer is passed on
     return a === exp.address ? null : 'expected a pointer to ' + exp.address + ', got one to ' + a;
   }
   if ('string' in exp) {

@@ -237,10 +237,20 @@ function pointee(V) {
   return null;
 }
 
+/**
+ * A detached Buffer is rejected (ERR_REFFI_DETACHED_BUFFER, K3). One that
+ * never had memory (0 bytes) may instead still pass the NULL address cached
+ * on it before it was detached.
+ */
+function detachedPointer(V) {
+  return V.wasEmpty ? ANY : REJECT;
+}
+
 function convPointer(V) {
   const v = V.v;
   if (V.userThrows) return USER;
   if (v === null || v === undefined) return ok(0);
+  if (V.detached) return detachedPointer(V);
   const m = pointee(V);
   if (m) return ok(m.address);
   if (typeof v === 'object' && v['ref.buffer'] instanceof Uint8Array) {
@@ -259,6 +269,7 @@ function convString(V) {
   if (V.userThrows) return USER;
   if (typeof v === 'string') return ok(cutAtNul(Buffer.from(v, 'utf8')));
   if (v === null || v === undefined) return ok(null);
+  if (V.detached) return detachedPointer(V);
   const m = pointee(V);
   if (m) {
     if (m.address === 0) return ok(null);

@@ -147,7 +147,7 @@ function memoryValue(rng, ctx) {
     case 7: { const n = rng.pick([0, 1, 16]); return V(new ArrayBuffer(n), 'new ArrayBuffer(' + n + ')', { nulTerminated: n > 0 }); }
     case 8: return V(new DataView(new ArrayBuffer(12), 4, 4), 'new DataView(new ArrayBuffer(12), 4, 4)', { nulTerminated: true });
     case 9: { const off = rng.int(0, 15); return V(Buffer.alloc(32).subarray(off), 'Buffer.alloc(32).subarray(' + off + ')', { nulTerminated: true }); }
-    case 10: { const n = rng.pick([0, 8, 64]); const c = rng.bool(); return V(H.detached(n, c), 'H.detached(' + n + ', ' + c + ')', { detached: true, cachedAddress: c && n > 0 }); }
+    case 10: { const n = rng.pick([0, 8, 64]); const c = rng.bool(); return V(H.detached(n, c), 'H.detached(' + n + ', ' + c + ')', { detached: true, cachedAddress: c && n > 0, wasEmpty: n === 0 }); }
     case 11: return V(ref.NULL_POINTER, 'ref.NULL_POINTER'); // shared and writable: fill cases change its bytes
     case 12: { const n = rng.int(0, 16); return V(H.foreign(Buffer.alloc(16), n), 'H.foreign(Buffer.alloc(16), ' + n + ')', { nulTerminated: n === 16 }); }
     case 13: return V(H.withRefBuffer(Buffer.alloc(4)), "H.withRefBuffer(Buffer.alloc(4))");

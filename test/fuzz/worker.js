@@ -54,7 +54,6 @@ async function runBatch(o, onCase) {
     // Errors raised in callbacks run from other threads (async calls) reach
     // JS as uncaught exceptions: they must be coded (or the callback's own).
     if ((isCoded(e) && e.code !== 'ERR_REFFI_INTERNAL') || H.isUserError(e)) return;
-    if (e instanceof TypeError && /revoked/.test(e.message)) return; // a revoked Proxy the fuzzer gave
     record({ seed: o.seed, index: current ? current.index : -1, family: current ? current.family : '?', label: current ? current.label : '?', kind: 'uncaught', detail: errInfo(e) });
   };
   process.on('uncaughtException', onUncaught);

@@ -208,6 +208,8 @@ double zero_args_double(void) { return 2.5; }
 
 /* Weighted sums: each argument is multiplied by its position, so any
  * argument landing in the wrong place changes the result. */
+/* 4 doubles in, double out (test/alloc.test.js: a numeric call allocates nothing) */
+double dbl4(double a, double b, double c, double d) { return a * 1 + b * 2 + c * 3 + d * 4; }
 double mix6(int a, double b, int c, double d, int e, double f) {
   return a * 1 + b * 2 + c * 3 + d * 4 + e * 5 + f * 6;
 }
