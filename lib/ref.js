@@ -148,15 +148,15 @@ function foreignArrayBuffer(addr, length) {
 // Buffer.prototype is on their chain, `constructor` is Buffer, and
 // `subarray`/`slice` give plain Buffers.
 class ForeignBuffer extends Uint8Array {
-  constructor(ab, length, addr) {
-    super(ab, 0, length);
+  constructor(ab, offset, length, addr, foreign) {
+    super(ab, offset, length);
     this[kAddr] = addr;
-    this[kForeign] = true;
+    this[kForeign] = foreign;
   }
 }
 class TypedForeignBuffer extends ForeignBuffer {
-  constructor(ab, length, addr, type) {
-    super(ab, length, addr);
+  constructor(ab, offset, length, addr, foreign, type) {
+    super(ab, offset, length, addr, foreign);
     this.type = type;
   }
 }
@@ -178,8 +178,18 @@ function keepShape(b) {
 }
 {
   const ab = new ArrayBuffer(8);
-  keepShape(new ForeignBuffer(ab, 8, 2 ** 40));
-  keepShape(new TypedForeignBuffer(ab, 8, 2 ** 40, { keeper: true }));
+  keepShape(new ForeignBuffer(ab, 0, 8, 2 ** 40, true));
+  keepShape(new TypedForeignBuffer(ab, 0, 8, 2 ** 40, true, { keeper: true }));
+}
+
+// The last non-empty Buffer passed as a pointer argument and its address
+// (recorded by the generated call wrappers, lib/internal/codegen.js); `ab`
+// and `off` are filled in on first use (the .buffer getter is slow).
+const lastPointerArg = { buf: null, addr: 0, ab: null, off: 0 };
+function notePointerArg(buf, addr) {
+  lastPointerArg.buf = buf;
+  lastPointerArg.addr = addr;
+  lastPointerArg.ab = null;
 }
 
 /** A Buffer of `length` bytes over foreign memory at `addr` (not owned). */
@@ -190,7 +200,7 @@ function pointerBuffer(addr, length) {
   // plain empty ArrayBuffer avoids creating an external one per address
   // (costly, and each holds native memory until a later GC and event-loop
   // turn finalize it).
-  return new ForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), length, addr);
+  return new ForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), 0, length, addr, true);
 }
 
 /** pointerBuffer with `.type` set (a NULL pointer gives a fresh empty Buffer with that type). */
@@ -200,7 +210,18 @@ function typedPointerBuffer(addr, length, type) {
     b.type = type;
     return b;
   }
-  return new TypedForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), length, addr, type);
+  if (length !== 0) {
+    // Inside the last Buffer passed as a pointer argument (qsort's array,
+    // say): a view of that Buffer's own memory, no lookup of an ArrayBuffer
+    // over foreign memory by address.
+    const r = lastPointerArg;
+    const rb = r.buf;
+    if (rb !== null && addr >= r.addr && addr + length <= r.addr + rb.byteLength) {
+      if (r.ab === null) { r.ab = rb.buffer; r.off = rb.byteOffset; }
+      if (r.ab.byteLength !== 0) return new TypedForeignBuffer(r.ab, r.off + (addr - r.addr), length, addr, false, type);
+    }
+  }
+  return new TypedForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), 0, length, addr, true, type);
 }
 
 function nullBuffer() {
@@ -1021,7 +1042,7 @@ module.exports = {
   _writeObject: writeObject,
   // reffi internals shared with the other modules (not part of ref-napi's API)
   _internal: {
-    kAddr, kKind, kRefs, kForeign, pointerBuffer, typedPointerBuffer, keepShape, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
+    kAddr, kKind, kRefs, kForeign, pointerBuffer, typedPointerBuffer, keepShape, notePointerArg, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
     toBigInt64, fromBigInt64, isType, POINTER_SIZE, LE, hide, isDetached, detachedError,
   },
 };

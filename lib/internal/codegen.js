@@ -236,6 +236,7 @@ function startAsync(keep, decode, rb, cb) {
 const helpers = {
   I32, U32, F32, F64, I64, U64, S, call: native.call, argCount, cvInt, cvFloat, cvBool, w64,
   ptrArg, strArg, aggArg, caggArg, customArg, allocPooled: ref._internal.allocPooled, retCustom, retPtr, startAsync, kAddr, addressOf,
+  notePointerArg: ref._internal.notePointerArg,
 };
 const helperNames = Object.keys(helpers);
 const helperValues = helperNames.map((k) => helpers[k]);
@@ -283,8 +284,13 @@ function argCode(kind, i, slot) {
       // The address cached on a Buffer, unless the Buffer reads 0 bytes
       // (then addressOf checks it was not detached). ArrayBuffer.isView
       // first: it runs no Proxy trap (a revoked Proxy would throw).
-      return `{ let p = ArrayBuffer.isView(${a}) ? ${a}[kAddr] : ${a} == null ? 0 : undefined;\n` +
-        `  if (p === undefined || (p !== 0 && ${a}.length === 0)) p = ptrArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
+      // A non-empty Buffer is noted (one store) so that pointers into it
+      // handed back to a callback during this call (qsort's comparator)
+      // become views of the same memory without a lookup (ref.js
+      // typedPointerBuffer).
+      return `{ const v = ArrayBuffer.isView(${a}); let p = v ? ${a}[kAddr] : ${a} == null ? 0 : undefined;\n` +
+        `  if (p === undefined || (p !== 0 && ${a}.length === 0)) p = ptrArg(NAME, ${i}, ${a});\n` +
+        `  if (v && p !== 0 && ${a}.byteLength !== 0) notePointerArg(${a}, p); ${writeAddr('p', o)} }`;
     case 's':
       return `{ const p = strArg(NAME, ${i}, ${a}); ${writeAddr('p', o)} }`;
     case 'agg':
