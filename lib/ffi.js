@@ -143,27 +143,14 @@ DynamicLibrary.prototype.get = function get(symbol) {
 DynamicLibrary.prototype.close = function close() {
   if (!this._closed) {
     this._closed = true;
-    // The engine frees the plans of this library's functions now, and their
-    // ids may be reused at once: their FinalizationRegistry entries go (a
-    // program opening and closing libraries in a loop would otherwise pile
-    // up one entry per function until it yields to the event loop), and
-    // their wrappers are disarmed so that they throw instead of calling
-    // the engine with a stale id.
+    // The engine frees the plans of this library's functions now (their
+    // ids get a new generation: calls through the functions throw
+    // ERR_REFFI_LIBRARY_CLOSED), so their FinalizationRegistry entries go
+    // too: a program opening and closing libraries in a loop would
+    // otherwise pile up one entry per function until it yields to the
+    // event loop (issue #6).
     planRegistry.unregister(this);
-    const [error, ids] = native.dlclose(this._id);
-    if (ids.length > 0) {
-      const shown = this._loadedPath === null ? 'the current process' : '"' + this._loadedPath + '"';
-      const closedError = (name) => makeError('ERR_REFFI_LIBRARY_CLOSED',
-        'cannot call "' + name + '": its library ' + shown + ' was closed');
-      for (const id of ids) {
-        const disarm = disarms.get(id);
-        if (disarm !== undefined) {
-          disarms.delete(id);
-          disarm(closedError);
-        }
-      }
-    }
-    if (error !== null) throw makeError('ERR_REFFI_INTERNAL', error);
+    native.dlclose(this._id);
   }
   return 0;
 };
@@ -176,11 +163,8 @@ if (Symbol.dispose) DynamicLibrary.prototype[Symbol.dispose] = DynamicLibrary.pr
 // ---- ForeignFunction ------------------------------------------------------------
 
 const planRegistry = new FinalizationRegistry((id) => {
-  disarms.delete(id);
   try { native.freePlan(id); } catch (_) { /* environment shutting down */ }
 });
-/** Plan id -> disarm() of the wrappers of a function bound to a library's symbol (see DynamicLibrary.close). */
-const disarms = new Map();
 
 function lowerNamed(type, fname, what) {
   try {
@@ -225,14 +209,10 @@ function bindFunction(ptr, retType, argTypes, opts) {
     opts.fixed === undefined ? -1 : opts.fixed, lib ? lib._id : -1, retLen, name);
   const fnArgs = args.map((a) => (a.kind === 'fn' ? fnArgFor(a.type) : null));
   const slots = fast ? codegen.registerSlots(args) : args.map((_, i) => i);
-  const [fn, asyncFn, disarm] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArgs });
-  if (lib) {
-    // The library is the unregister token: closing it drops the entries.
-    planRegistry.register(fn, id, lib);
-    disarms.set(id, disarm);
-  } else {
-    planRegistry.register(fn, id);
-  }
+  const [fn, asyncFn] = codegen.generate({ name, id, ret, args, slots, retLen, retDeref, fnArgs });
+  // The library is the unregister token: closing it drops the entries.
+  if (lib) planRegistry.register(fn, id, lib);
+  else planRegistry.register(fn, id);
   Object.defineProperty(fn, 'async', { value: asyncFn, enumerable: false, configurable: true, writable: true });
   Object.defineProperty(asyncFn, kPlan, { value: fn });
   Object.defineProperty(fn, kPlan, { value: id });

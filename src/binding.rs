@@ -209,7 +209,7 @@ entry!(js_prepare, 7, |env, st, a| {
     let fixed = if fixed >= 0 { Some(fixed as usize) } else { None };
     let plan = Plan::new(name, addr, ret, args, fixed, ret_len, lib)?;
     let fast = plan.fast.is_some();
-    let id = st.add_plan(plan);
+    let id = st.add_plan(plan)?;
     env.adjust_external_memory(PLAN_BYTES);
     let idv = env.uint32(id)?;
     let fv = env.boolean(fast)?;
@@ -238,29 +238,18 @@ entry!(js_dlsym, 2, |env, st, a| {
     env.number(addr as f64)
 });
 
-// dlclose(libId) -> [dlclose error message or null, ids of the plans freed
-// with the library]. The ids come back even when dlclose failed: the JS
-// layer must disarm those functions' wrappers (see `EnvState::close_plans_of`).
 entry!(js_dlclose, 1, |env, st, a| {
     let id = env.usize(a[0], "library id")? as u32;
     let lib = st.libs.borrow_mut().remove(id);
-    let (closed, freed) = match lib {
-        Some(l) => {
-            let closed = l.close();
-            // The library's functions can no longer run: free their plans
-            // now rather than when the GC collects the functions (issue #6).
-            (closed, st.close_plans_of(&l))
-        }
-        None => (Ok(()), Vec::new()),
-    };
-    env.adjust_external_memory(-PLAN_BYTES * freed.len() as i64);
-    let ids = freed.iter().map(|&i| env.uint32(i)).collect::<Result<Vec<_>>>()?;
-    let err = match closed {
-        Ok(()) => env.null(),
-        Err(e) => env.string_value(&e.message)?,
-    };
-    let ids = env.array(&ids)?;
-    env.array(&[err, ids])
+    if let Some(l) = lib {
+        let closed = l.close();
+        // The library's functions can no longer run: free their plans now
+        // rather than when the GC collects the functions (issue #6).
+        let freed = st.close_plans_of(&l);
+        env.adjust_external_memory(-PLAN_BYTES * freed as i64);
+        closed?;
+    }
+    Ok(null_mut())
 });
 
 entry!(js_layout, 1, |env, _st, a| {

@@ -21,9 +21,13 @@ use crate::plan::{Plan, RetMode, MAX_ARGS};
 /// copied out of a flat table (one indexed load instead of a chain of
 /// pointers). The `lib_closed` flag lives in the plan's `Rc<LoadedLib>`,
 /// which the plan keeps alive while its entry exists.
-/// An entry with `fn_ptr == 0` is not on the fast path.
+/// The table is indexed by the plan id's slot index; an entry serves only
+/// the id it was made for (`id`, which holds the generation too), so a stale
+/// id of a freed plan misses it. `NOT_FAST` entries hold `u32::MAX`, never
+/// an id (ids are below 2^30: see `PLAN_INDEX_BITS`).
 #[derive(Clone, Copy)]
 pub struct FastEntry {
+    pub id: u32,
     pub fn_ptr: usize,
     pub lib_closed: *const Cell<bool>,
     pub float_ret: bool,
@@ -31,11 +35,112 @@ pub struct FastEntry {
 }
 
 const NOT_FAST: FastEntry = FastEntry {
+    id: u32::MAX,
     fn_ptr: 0,
     lib_closed: std::ptr::null(),
     float_ret: false,
     norm: Norm::Raw,
 };
+
+/// Plan ids are `generation << PLAN_INDEX_BITS | slot index`. Closing a
+/// library frees its functions' plans at once (`EnvState::close_plans_of`),
+/// while their JS wrappers, which write the id into the argument block
+/// before every call, may live on: the slot's generation is bumped, so those
+/// stale ids miss the plan that reuses the slot and their calls throw
+/// ERR_REFFI_LIBRARY_CLOSED. Ids stay below 2^30, small integers in V8
+/// (the wrapper writes its id as one constant Int32Array store: no cost on
+/// the hot path), so up to 2^20 - 1 plans are live at once.
+pub const PLAN_INDEX_BITS: u32 = 20;
+const PLAN_INDEX_MASK: u32 = (1 << PLAN_INDEX_BITS) - 1;
+/// Generations of a slot; a slot whose generations are used up is retired
+/// (never reused: an old wrapper could still hold any of its ids). That
+/// costs one slot (~40 bytes) per 1,024 plans freed by closing libraries,
+/// and binding fails (ERR_REFFI_UNSUPPORTED) once about 2^30 plans have
+/// been freed that way in one environment.
+const PLAN_GENERATIONS: u32 = 1 << (30 - PLAN_INDEX_BITS);
+/// The names of this many most recently closed functions are remembered
+/// for the error their stale wrappers throw.
+const CLOSED_NAMES: usize = 4096;
+
+#[inline(always)]
+fn plan_index(id: u32) -> usize {
+    (id & PLAN_INDEX_MASK) as usize
+}
+
+/// The call plans, by id (see `PLAN_INDEX_BITS`).
+#[derive(Default)]
+pub struct PlanTable {
+    /// (generation, plan) per slot.
+    slots: Vec<(u32, Option<Rc<Plan>>)>,
+    /// Free slot indices, reused oldest first.
+    free: std::collections::VecDeque<u32>,
+    live: usize,
+}
+
+impl PlanTable {
+    /// Stores `p`; returns its id, or `None` when every slot is taken.
+    pub fn insert(&mut self, p: Rc<Plan>) -> Option<u32> {
+        let index = match self.free.pop_front() {
+            Some(i) => i,
+            None => {
+                let i = self.slots.len() as u32;
+                if i > PLAN_INDEX_MASK {
+                    return None;
+                }
+                self.slots.push((0, None));
+                i
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.1 = Some(p);
+        self.live += 1;
+        Some(slot.0 << PLAN_INDEX_BITS | index)
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Rc<Plan>> {
+        match self.slots.get(plan_index(id)) {
+            Some((gen, Some(p))) if *gen == id >> PLAN_INDEX_BITS => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Removes plan `id` (nothing for a stale id). With `new_generation`,
+    /// the slot's next plan gets a new id: required when JS functions may
+    /// still hold this one; a plan freed because its JS function was
+    /// collected leaves no holder.
+    pub fn remove(&mut self, id: u32, new_generation: bool) -> Option<Rc<Plan>> {
+        let index = id & PLAN_INDEX_MASK;
+        let slot = self.slots.get_mut(index as usize)?;
+        if slot.0 != id >> PLAN_INDEX_BITS || slot.1.is_none() {
+            return None;
+        }
+        let p = slot.1.take();
+        self.live -= 1;
+        if new_generation {
+            slot.0 += 1;
+        }
+        if slot.0 < PLAN_GENERATIONS {
+            self.free.push_back(index);
+        }
+        p
+    }
+
+    /// Whether `id` was freed with a new generation (its library was closed).
+    pub fn was_closed(&self, id: u32) -> bool {
+        matches!(self.slots.get(plan_index(id)), Some((gen, _)) if *gen > id >> PLAN_INDEX_BITS)
+    }
+
+    pub fn live(&self) -> usize {
+        self.live
+    }
+}
+
+/// A function freed by closing its library, remembered for error messages.
+struct ClosedName {
+    id: u32,
+    name: Box<str>,
+    lib: Rc<str>,
+}
 
 /// Block layout, in 8-byte slots. JavaScript (`lib/internal/engine.js`)
 /// mirrors these numbers.
@@ -143,7 +248,9 @@ impl Shared {
 pub struct EnvState {
     pub raw_env: sys::napi_env,
     pub block: Block,
-    pub plans: RefCell<Slab<Rc<Plan>>>,
+    pub plans: RefCell<PlanTable>,
+    /// The most recently closed functions, oldest first (see `CLOSED_NAMES`).
+    closed_names: RefCell<std::collections::VecDeque<ClosedName>>,
     /// Plans whose JS function was collected while a synchronous call was
     /// running; freed when no call is running (see `free_plan`).
     pub deferred_frees: RefCell<Vec<u32>>,
@@ -174,6 +281,7 @@ impl EnvState {
             raw_env,
             block: Block::new(BLOCK_BYTES / 8),
             plans: RefCell::default(),
+            closed_names: RefCell::default(),
             deferred_frees: RefCell::default(),
             fast: UnsafeCell::new(Vec::new()),
             libs: RefCell::default(),
@@ -234,40 +342,50 @@ impl EnvState {
     }
 
     pub fn plan(&self, id: u32) -> Result<Rc<Plan>> {
-        self.plans
-            .borrow()
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Error::internal(format!("no function with id {id}")))
+        let plans = self.plans.borrow();
+        if let Some(p) = plans.get(id) {
+            return Ok(p.clone());
+        }
+        if !plans.was_closed(id) {
+            return Err(Error::internal(format!("no function with id {id}")));
+        }
+        let names = self.closed_names.borrow();
+        Err(Error::library_closed(match names.iter().rev().find(|c| c.id == id) {
+            Some(c) => format!("cannot call \"{}\": its library {} was closed", c.name, c.lib),
+            None => "cannot call this function: its library was closed".to_owned(),
+        }))
     }
 
     /// The hot path's entry for plan `id`, copied out of the flat table.
     #[inline(always)]
     pub fn fast_entry(&self, id: u32) -> Option<FastEntry> {
-        // SAFETY: the table is only mutated by `add_plan`/`free_plan` on this
-        // thread, never while this read is in progress (single-threaded, and
-        // the entry is copied out before any foreign code runs).
+        // SAFETY: the table is only mutated by `add_plan`/`free_plan`/
+        // `close_plans_of` on this thread, never while this read is in
+        // progress (single-threaded, and the entry is copied out before any
+        // foreign code runs).
         let t = unsafe { &*self.fast.get() };
-        match t.get(id as usize) {
-            Some(e) if e.fn_ptr != 0 => Some(*e),
+        match t.get(plan_index(id)) {
+            Some(e) if e.id == id => Some(*e),
             _ => None,
         }
     }
 
     fn set_fast(&self, id: u32, e: Option<FastEntry>) {
+        let i = plan_index(id);
         // SAFETY: see `fast_entry`: no reference into the table is alive
         // across calls; this is the only writer, on the owning thread.
         let t = unsafe { &mut *self.fast.get() };
-        if t.len() <= id as usize {
-            t.resize(id as usize + 1, NOT_FAST);
+        if t.len() <= i {
+            t.resize(i + 1, NOT_FAST);
         }
-        t[id as usize] = e.unwrap_or(NOT_FAST);
+        t[i] = e.unwrap_or(NOT_FAST);
     }
 
-    pub fn add_plan(&self, plan: Plan) -> u32 {
+    pub fn add_plan(&self, plan: Plan) -> Result<u32> {
         let plan = Rc::new(plan);
         let entry = match (&plan.fast, &plan.ret_mode) {
             (Some(m), RetMode::Scalar | RetMode::Void | RetMode::Pointer(_)) => Some(FastEntry {
+                id: 0, // set below
                 fn_ptr: plan.fn_ptr,
                 float_ret: m.float_ret,
                 norm: Norm::of(&plan.ret),
@@ -276,12 +394,17 @@ impl EnvState {
             _ => None,
         };
         let lib = plan.lib.clone();
-        let id = self.plans.borrow_mut().insert(plan);
-        self.set_fast(id, entry);
+        let id = self.plans.borrow_mut().insert(plan).ok_or_else(|| {
+            Error::unsupported(&format!(
+                "no function id left: {} functions are bound (or their slots were retired)",
+                PLAN_INDEX_MASK + 1
+            ))
+        })?;
+        self.set_fast(id, entry.map(|e| FastEntry { id, ..e }));
         if let Some(l) = lib {
             l.add_plan_id(id);
         }
-        id
+        Ok(id)
     }
 
     /// Frees plan `id` (its JS function was collected), or defers that while
@@ -296,8 +419,10 @@ impl EnvState {
         let mut plans = self.plans.borrow_mut();
         let mut n = 0;
         for d in ids {
-            self.set_fast(d, None);
-            if let Some(p) = plans.remove(d) {
+            // A stale id (its library was closed: `close_plans_of` freed the
+            // plan) frees nothing.
+            if let Some(p) = plans.remove(d, false) {
+                self.set_fast(d, None);
                 if let Some(l) = &p.lib {
                     l.remove_plan_id(d);
                 }
@@ -307,35 +432,47 @@ impl EnvState {
         n
     }
 
-    /// Frees the plans bound to `lib`, which was just closed, and their ids,
-    /// without waiting for the GC to collect their JS functions: a program
-    /// that opens and closes libraries in a loop does not yield to the event
-    /// loop, so FinalizationRegistry callbacks (`free_plan`) would only run
-    /// after the loop, and every plan of every iteration would pile up until
-    /// then. The JS layer (`DynamicLibrary.close`, lib/ffi.js) first disarms
-    /// those functions' wrappers so that they never write their id again
-    /// (it may be reused at once) and drops their FinalizationRegistry
-    /// entries (no `free_plan` follows). Returns the ids freed.
-    pub fn close_plans_of(&self, lib: &Rc<LoadedLib>) -> Vec<u32> {
-        let mut ids = lib.take_plan_ids();
+    /// Frees the plans bound to `lib`, which was just closed, without
+    /// waiting for the GC to collect their JS functions: a program that opens
+    /// and closes libraries in a loop does not yield to the event loop, so
+    /// FinalizationRegistry callbacks (`free_plan`) would only run after the
+    /// loop, and every plan of every iteration would pile up until then
+    /// (issue #6). The slots get a new generation: the functions' wrappers
+    /// may live on and keep writing the old ids (see `PLAN_INDEX_BITS`).
+    /// Returns how many plans were freed.
+    pub fn close_plans_of(&self, lib: &Rc<LoadedLib>) -> usize {
+        let ids = lib.take_plan_ids();
+        if ids.is_empty() {
+            return 0;
+        }
+        let shown: Rc<str> = match self.closed_names.borrow().back() {
+            // Consecutive closes of the same library share the string.
+            Some(c) if *c.lib == *lib.display() => c.lib.clone(),
+            _ => lib.display().into(),
+        };
         let mut plans = self.plans.borrow_mut();
-        ids.retain(|&id| {
-            if !matches!(plans.get(id), Some(p) if p.lib.as_ref().is_some_and(|l| Rc::ptr_eq(l, lib))) {
-                return false;
+        let mut names = self.closed_names.borrow_mut();
+        let mut n = 0;
+        for id in ids {
+            let Some(p) = plans.get(id) else { continue };
+            if !p.lib.as_ref().is_some_and(|l| Rc::ptr_eq(l, lib)) {
+                continue;
             }
+            if names.len() == CLOSED_NAMES {
+                names.pop_front();
+            }
+            names.push_back(ClosedName {
+                id,
+                name: p.name.as_str().into(),
+                lib: shown.clone(),
+            });
             self.set_fast(id, None);
             // Dropping the plan only releases its reference to `lib`, which
             // the caller still holds: nothing re-enters the table meanwhile.
-            plans.remove(id);
-            // A free deferred during a running call must not later free the
-            // plan that reuses this id.
-            let mut deferred = self.deferred_frees.borrow_mut();
-            if !deferred.is_empty() {
-                deferred.retain(|&d| d != id);
-            }
-            true
-        });
-        ids
+            plans.remove(id, true);
+            n += 1;
+        }
+        n
     }
 
     pub fn lib(&self, id: u32) -> Result<Rc<LoadedLib>> {
@@ -376,5 +513,55 @@ mod tests {
         assert_eq!(c, a);
         assert_eq!(s.get(b), Some(&"b"));
         assert_eq!(s.live(), 2);
+    }
+
+    fn plan(name: &str) -> Rc<Plan> {
+        let d = crate::types::TypeDesc::parse("i32").unwrap();
+        Rc::new(Plan::new(name.into(), 1, d.clone(), vec![d], None, 0, None).unwrap())
+    }
+
+    #[test]
+    fn plan_ids_of_closed_plans_go_stale() {
+        let mut t = PlanTable::default();
+        let a = t.insert(plan("a")).unwrap();
+        let b = t.insert(plan("b")).unwrap();
+        assert_eq!((plan_index(a), plan_index(b)), (0, 1));
+        // Freed because its JS function was collected: the id is reused as is.
+        assert!(t.remove(a, false).is_some());
+        assert!(t.get(a).is_none());
+        let c = t.insert(plan("c")).unwrap();
+        assert_eq!(c, a);
+        // Freed by closing its library: the slot's next id differs, and the
+        // old one finds nothing (nor frees the new plan).
+        assert!(t.remove(b, true).is_some());
+        let d = t.insert(plan("d")).unwrap();
+        assert_eq!(plan_index(d), plan_index(b));
+        assert_ne!(d, b);
+        assert!(t.get(b).is_none());
+        assert!(t.was_closed(b) && !t.was_closed(d) && !t.was_closed(a));
+        assert!(t.remove(b, false).is_none());
+        assert_eq!(t.get(d).unwrap().name, "d");
+        assert_eq!(t.live(), 2);
+    }
+
+    #[test]
+    fn plan_slots_retire_when_their_generations_are_used_up() {
+        let mut t = PlanTable::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut id = t.insert(plan("p")).unwrap();
+        for _ in 1..PLAN_GENERATIONS {
+            assert!(seen.insert(id), "id {id:#x} given twice");
+            assert!(id < 1 << 30, "ids stay small integers in V8");
+            assert!(t.remove(id, true).is_some());
+            id = t.insert(plan("p")).unwrap();
+            assert_eq!(plan_index(id), 0);
+        }
+        assert!(t.remove(id, true).is_some());
+        // Slot 0 is retired: the next plan takes slot 1.
+        let next = t.insert(plan("p")).unwrap();
+        assert_eq!(next, 1);
+        assert!(t.get(id).is_none());
+        assert_eq!(t.live(), 1);
+        assert_ne!(NOT_FAST.id, next);
     }
 }

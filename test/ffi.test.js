@@ -261,6 +261,24 @@ describe('strings', () => {
     assert.strictEqual(lib.str_eq('same', 'diff'), 0);
   });
 
+  it('repeated string arguments (memoised bytes) stay right and are copied afresh every call', () => {
+    const libc = ffi.Library(null, { memset: ['pointer', ['string', 'int', 'size_t']] });
+    const s = 'abcdefghij', t = 'abcdefghik', u = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    for (let i = 0; i < 6; i++) {
+      // C overwrites its copy of s: the next call must still see s.
+      libc.memset(s, 0x78, 3);
+      assert.strictEqual(lib.str_checksum(s), fnv1a(s));
+      assert.strictEqual(lib.str_len(s), 10);
+      // strings of the same length alternating, and the same string twice in one call
+      assert.strictEqual(lib.str_checksum(i % 2 ? s : t), fnv1a(i % 2 ? s : t));
+      assert.strictEqual(lib.str_eq(s, s), 1);
+      assert.strictEqual(lib.str_eq(s, t), 0);
+      assert.strictEqual(lib.str_eq(u, u), 1);
+      assert.strictEqual(lib.str_eq(u, s), 0);
+      assert.strictEqual(lib.str_len(i % 3 ? u : ''), i % 3 ? u.length : 0);
+    }
+  });
+
   it('C writes into a caller buffer', () => {
     const out = Buffer.alloc(64);
     const n = lib.str_format(out, out.length, 'count', -123);
