@@ -154,13 +154,18 @@ class ForeignBuffer extends Uint8Array {
     this[kForeign] = foreign;
   }
 }
-class TypedForeignBuffer extends ForeignBuffer {
+// (Not a subclass of ForeignBuffer: a second level of derived constructor
+// costs ~30% more per instance.)
+class TypedForeignBuffer extends Uint8Array {
   constructor(ab, offset, length, addr, foreign, type) {
-    super(ab, offset, length, addr, foreign);
+    super(ab, offset, length);
+    this[kAddr] = addr;
+    this[kForeign] = foreign;
     this.type = type;
   }
 }
 Object.setPrototypeOf(ForeignBuffer.prototype, Buffer.prototype);
+Object.setPrototypeOf(TypedForeignBuffer.prototype, Buffer.prototype);
 for (const C of [ForeignBuffer, TypedForeignBuffer]) {
   Object.defineProperty(C.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
 }
@@ -185,7 +190,7 @@ function keepShape(b) {
 // The last non-empty Buffer passed as a pointer argument and its address
 // (recorded by the generated call wrappers, lib/internal/codegen.js); `ab`
 // and `off` are filled in on first use (the .buffer getter is slow).
-const lastPointerArg = { buf: null, addr: 0, ab: null, off: 0 };
+const lastPointerArg = { buf: null, addr: 0, ab: null, off: 0, end: 0 };
 function notePointerArg(buf, addr) {
   lastPointerArg.buf = buf;
   lastPointerArg.addr = addr;
@@ -215,10 +220,15 @@ function typedPointerBuffer(addr, length, type) {
     // say): a view of that Buffer's own memory, no lookup of an ArrayBuffer
     // over foreign memory by address.
     const r = lastPointerArg;
-    const rb = r.buf;
-    if (rb !== null && addr >= r.addr && addr + length <= r.addr + rb.byteLength) {
-      if (r.ab === null) { r.ab = rb.buffer; r.off = rb.byteOffset; }
-      if (r.ab.byteLength !== 0) return new TypedForeignBuffer(r.ab, r.off + (addr - r.addr), length, addr, false, type);
+    if (r.buf !== null && addr >= r.addr) {
+      if (r.ab === null) { r.ab = r.buf.buffer; r.off = r.buf.byteOffset; r.end = r.addr + r.buf.byteLength; }
+      if (addr + length <= r.end) {
+        // (If the Buffer was detached since, the constructor throws: then
+        // the general path below.)
+        try {
+          return new TypedForeignBuffer(r.ab, r.off + (addr - r.addr), length, addr, false, type);
+        } catch (_) { r.buf = null; }
+      }
     }
   }
   return new TypedForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), 0, length, addr, true, type);
@@ -648,7 +658,17 @@ function intType(name, size, signed, kind) {
     },
   };
   t[kKind] = kind;
+  fastDeref(t, read);
   return t;
+}
+
+// deref() of a pointer Buffer to a built-in scalar type (qsort's comparator
+// does two per call) skips the generic checks: `t[kDeref]` names the type
+// object it belongs to and the get() it stands for, so a type derived from
+// it (Object.create) or a patched get() takes the generic path.
+const kDeref = Symbol('reffi.deref');
+function fastDeref(t, read) {
+  t[kDeref] = { self: t, get: t.get, read };
 }
 
 const types = {};
@@ -687,6 +707,7 @@ types.float = {
   },
 };
 types.float[kKind] = 'f32';
+fastDeref(types.float, LE ? (b, o) => b.readFloatLE(o) : (b, o) => b.readFloatBE(o));
 types.double = {
   name: 'double', size: 8, alignment: 8, indirection: 1,
   get(buffer, offset) { offset = offset || 0; checkOffset('double', buffer, offset, 8); return LE ? buffer.readDoubleLE(offset) : buffer.readDoubleBE(offset); },
@@ -697,6 +718,7 @@ types.double = {
   },
 };
 types.double[kKind] = 'f64';
+fastDeref(types.double, LE ? (b, o) => b.readDoubleLE(o) : (b, o) => b.readDoubleBE(o));
 types.Object = {
   name: 'Object', size: POINTER_SIZE, alignment: POINTER_SIZE, indirection: 1,
   get(buffer, offset) { return readObject(buffer, offset); },
@@ -731,6 +753,7 @@ types.bool = {
   },
 };
 types.bool[kKind] = 'b';
+fastDeref(types.bool, (b, o) => b.readUInt8(o) !== 0);
 
 // C "typedefs" (LP64 on 64-bit Unix), each its own object inheriting from
 // the fixed-size type, with its own name — as in ref-napi.
@@ -944,6 +967,15 @@ function allocPooled(size, type) {
 }
 
 function deref(buffer) {
+  if (ArrayBuffer.isView(buffer)) {
+    const t = buffer.type;
+    if (t !== null && typeof t === 'object') {
+      const d = t[kDeref];
+      if (d !== undefined && d.self === t && d.get === t.get && t.indirection === 1 && buffer.length >= t.size) {
+        return d.read(buffer, 0);
+      }
+    }
+  }
   checkBuffer('deref', buffer);
   const type = getType(buffer);
   // The common case: a one-level pointer Buffer that holds a whole value

@@ -93,7 +93,7 @@ unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) 
     #[cfg(all(target_arch = "x86_64", unix))]
     {
         let done = catch_unwind(AssertUnwindSafe(|| {
-            let p = EnvState::current_ptr();
+            let p = EnvState::for_env(raw);
             if p.is_null() {
                 return false;
             }

@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -115,7 +115,23 @@ pub struct CallbackCore {
     /// Weak reference to the JS function (the JS callback object holds it
     /// strongly); touched only on the owner thread.
     js: AtomicPtr<sys::napi_ref__>,
+    /// The JS function's handle, valid during the outermost synchronous
+    /// call numbered `fn_epoch` (see [`FnCache`]); owner thread only.
+    fn_cache: AtomicPtr<sys::napi_value__>,
+    fn_epoch: AtomicU64,
     native: Native,
+}
+
+/// Whether a callback may use (and store) the handle of its JS function
+/// cached for the current outermost synchronous call. Without a handle
+/// scope of its own, a callback's handles live in the scope of the native
+/// entry of the outermost synchronous call, so a handle made by a callback
+/// at depth 1 stays valid until that call returns: the callbacks of one
+/// `qsort` then look the function up once instead of once per comparison.
+#[derive(Clone, Copy)]
+enum FnCache {
+    Off,
+    Use { epoch: u64, store: bool },
 }
 
 impl CallbackCore {
@@ -135,6 +151,7 @@ impl CallbackCore {
     /// Releases the callback: dead from now on, JS function unreferenced.
     pub fn release(&self, env: &Env) {
         self.kill();
+        self.fn_epoch.store(0, Ordering::Relaxed);
         let r = self.js.swap(null_mut(), Ordering::AcqRel);
         if !r.is_null() {
             env.delete_reference(r);
@@ -155,7 +172,8 @@ impl CallbackCore {
             // to tell; C gets zero.
             return;
         }
-        let on_owner = EnvState::current_ptr() as usize == self.owner;
+        let cur = EnvState::current_ptr();
+        let on_owner = cur as usize == self.owner;
         if !on_owner && self.hub.exiting.load(Ordering::Acquire) {
             // The JS thread is exiting and will never serve the queue again.
             return;
@@ -177,7 +195,9 @@ impl CallbackCore {
             // SAFETY: we are on the environment's own thread, inside a foreign
             // call it made, so its napi_env is valid here.
             let env = unsafe { Env::from_raw(self.raw_env as sys::napi_env) };
-            self.invoke_sync(&env, ret, args);
+            // SAFETY: `cur` is this thread's CURRENT state and equals the
+            // owner (non-null), alive while its thread runs.
+            self.invoke_sync(&env, unsafe { &*cur }, ret, args);
         } else {
             self.via_event_loop(ret, args);
         }
@@ -288,17 +308,22 @@ impl CallbackCore {
     /// hundred elements, say) leave their few handles in the enclosing call's
     /// scope, released when it returns; past that, each callback gets its
     /// own scope so a long-running call does not accumulate handles.
-    fn invoke_sync(&self, env: &Env, ret: *mut c_void, args: *mut *mut c_void) {
-        let st = EnvState::current_ptr();
-        // SAFETY: we are on the owner thread (checked by the caller), whose
-        // CURRENT state is live while it runs JavaScript.
-        let in_call = !st.is_null() && unsafe { &*st }.shared.sync_depth.load(Ordering::Relaxed) > 0;
+    fn invoke_sync(&self, env: &Env, st: &EnvState, ret: *mut c_void, args: *mut *mut c_void) {
+        let depth = st.shared.sync_depth.load(Ordering::Relaxed);
+        let in_call = depth > 0;
         let scoped = !in_call || {
-            // SAFETY: as above.
-            let c = &unsafe { &*st }.callbacks_in_call;
+            let c = &st.callbacks_in_call;
             let n = c.get();
             c.set(n.saturating_add(1));
             n >= SCOPELESS_CALLBACKS
+        };
+        let cache = if in_call {
+            FnCache::Use {
+                epoch: st.sync_epoch.get(),
+                store: depth == 1 && !scoped,
+            }
+        } else {
+            FnCache::Off
         };
         let scope = if scoped {
             match env.open_scope() {
@@ -309,14 +334,11 @@ impl CallbackCore {
             None
         };
         let r = if self.sig.block.is_some() {
-            // SAFETY: on the owner thread (see above) CURRENT is this
-            // callback's environment, alive while it runs JavaScript.
-            let block = &unsafe { &*st }.block;
-            self.write_block_args(block, args);
-            self.call_block(env, block, ret)
+            self.write_block_args(&st.block, args);
+            self.call_block(env, &st.block, ret, cache)
         } else {
             self.read_args(env, args)
-                .and_then(|(argv, n)| self.call_and_store(env, &argv[..n], ret))
+                .and_then(|(argv, n)| self.call_and_store(env, &argv[..n], ret, cache))
         };
         if let Err(e) = r {
             zero_ret(ret, self.sig.ret_size);
@@ -345,18 +367,39 @@ impl CallbackCore {
     /// Block protocol: calls the zero-argument JS wrapper and stores the
     /// result it left in the block at `ret` (at least `max(ret_size, 8)`
     /// writable bytes).
-    fn call_block(&self, env: &Env, block: &Block, ret: *mut c_void) -> Result<()> {
-        let r = self.js.load(Ordering::Acquire);
-        if r.is_null() {
-            return Err(self.released_error());
-        }
-        let f = env.deref(r).map_err(|_| self.released_error())?;
+    fn call_block(&self, env: &Env, block: &Block, ret: *mut c_void, cache: FnCache) -> Result<()> {
+        let f = self.js_function(env, cache)?;
         env.call(f, &[])?;
         if let Some(Some(s)) = self.sig.block.as_ref().map(|b| b.ret) {
             // SAFETY: `ret` has at least 8 writable bytes (contract).
             unsafe { s.store(block.read(SLOT_CB_RET), ret) };
         }
         Ok(())
+    }
+
+    /// The JS function to call (see [`FnCache`]).
+    fn js_function(&self, env: &Env, cache: FnCache) -> Result<sys::napi_value> {
+        let r = self.js.load(Ordering::Acquire);
+        if r.is_null() {
+            return Err(self.released_error());
+        }
+        if let FnCache::Use { epoch, store } = cache {
+            if self.fn_epoch.load(Ordering::Relaxed) == epoch {
+                let f = self.fn_cache.load(Ordering::Relaxed);
+                if !f.is_null() {
+                    return Ok(f);
+                }
+            }
+            // The reference is weak: the function is gone once JavaScript
+            // dropped the callback, even before its finalizer released it.
+            let f = env.deref(r).map_err(|_| self.released_error())?;
+            if store {
+                self.fn_cache.store(f, Ordering::Relaxed);
+                self.fn_epoch.store(epoch, Ordering::Relaxed);
+            }
+            return Ok(f);
+        }
+        env.deref(r).map_err(|_| self.released_error())
     }
 
     /// The JS values of the C arguments.
@@ -374,14 +417,8 @@ impl CallbackCore {
 
     /// Calls the JS function and writes its converted result at `ret`
     /// (at least `max(ret_size, 8)` writable bytes).
-    fn call_and_store(&self, env: &Env, argv: &[sys::napi_value], ret: *mut c_void) -> Result<()> {
-        let r = self.js.load(Ordering::Acquire);
-        if r.is_null() {
-            return Err(self.released_error());
-        }
-        // The reference is weak: the function is gone once JavaScript
-        // dropped the callback, even before its finalizer released it.
-        let f = env.deref(r).map_err(|_| self.released_error())?;
+    fn call_and_store(&self, env: &Env, argv: &[sys::napi_value], ret: *mut c_void, cache: FnCache) -> Result<()> {
+        let f = self.js_function(env, cache)?;
         let out = env.call(f, argv)?;
         crate::raw_values::js_to_c(env, &self.sig.ret, out, ret as usize, self.sig.ret_size)
     }
@@ -497,11 +534,11 @@ impl Waiter {
             let block = &unsafe { &*st }.block;
             core.write_block_args(block, self.args);
             self.advance(WaitState::Reading, WaitState::Called);
-            core.call_block(env, block, self.out.as_ptr())
+            core.call_block(env, block, self.out.as_ptr(), FnCache::Off)
         } else {
             let argv = core.read_args(env, self.args);
             self.advance(WaitState::Reading, WaitState::Called);
-            argv.and_then(|(argv, n)| core.call_and_store(env, &argv[..n], self.out.as_ptr()))
+            argv.and_then(|(argv, n)| core.call_and_store(env, &argv[..n], self.out.as_ptr(), FnCache::Off))
         };
         let failure = match r {
             Ok(()) => None,
@@ -850,6 +887,7 @@ pub fn create(
         if !old.is_null() {
             env.delete_reference(old);
         }
+        core.fn_epoch.store(0, Ordering::Relaxed);
         core.alive.store(true, Ordering::Release);
         let id = slab.insert(core.clone());
         debug_assert_eq!(id, core.id());
@@ -870,6 +908,8 @@ pub fn create(
         raw_env: st.raw_env as usize,
         sig,
         js: AtomicPtr::new(js),
+        fn_cache: AtomicPtr::new(null_mut()),
+        fn_epoch: AtomicU64::new(0),
         native: Native {
             _closure: closure,
             code: code.0 as usize,
