@@ -10,7 +10,7 @@ const { makeError, describe, isRevokedProxy, guardRevoked, revokedProxyError } =
 const { lower, kFunctionType } = require('./internal/lower');
 const codegen = require('./internal/codegen');
 
-const { kAddr, pointerBuffer, typedPointerBuffer, toBigInt64, fromBigInt64, checkInt, POINTER_SIZE } = ref._internal;
+const { kAddr, pointerBuffer, typedPointerBuffer, pointerConverter, toBigInt64, fromBigInt64, checkInt, POINTER_SIZE } = ref._internal;
 const kLib = Symbol('reffi.library');
 const kCallback = Symbol('reffi.callback');
 const kPlan = Symbol('reffi.plan');
@@ -396,7 +396,7 @@ function argFromC(l) {
       // The engine passes the address as a Number (null for NULL).
       const len = l.type.indirection === 2 ? l.type.size : POINTER_SIZE;
       const dt = ref.derefType(l.type);
-      return (v) => typedPointerBuffer(v === null ? 0 : v, len, dt);
+      return pointerConverter(len, dt);
     }
     case 'agg': return (v) => l.type.get(v, 0); // v: a Buffer holding a copy
     case 'fn': case 'custom': return (v) => {

@@ -236,6 +236,35 @@ function typedPointerBuffer(addr, length, type) {
   return new TypedForeignBuffer(length === 0 ? new ArrayBuffer(0) : foreignArrayBuffer(addr, length), 0, length, addr, true, type);
 }
 
+/**
+ * A converter from addresses to typed pointer Buffers for one callback
+ * argument: within the region of the last Buffer passed to a foreign call
+ * (qsort's array), the Buffer made for an address is reused when C passes
+ * the same address again (a qsort of 1000 elements passes each about 17
+ * times), up to 4096 addresses per region. Only the object is reused: it
+ * is a view of the same memory, so it reads what C sees now.
+ */
+function pointerConverter(length, type) {
+  let region = null, memo = null;
+  return (addr) => {
+    if (addr === null || addr === 0) return typedPointerBuffer(0, length, type);
+    const r = lastPointerArg.buf;
+    if (r !== region) {
+      region = r;
+      memo = r === null ? null : new Map();
+    }
+    if (memo === null) return typedPointerBuffer(addr, length, type);
+    let b = memo.get(addr);
+    // (a Buffer whose memory was detached since reads 0 bytes: made anew)
+    if (b === undefined || b.length !== length || b.type !== type) {
+      b = typedPointerBuffer(addr, length, type);
+      if (memo.size >= 4096) memo.clear();
+      memo.set(addr, b);
+    }
+    return b;
+  };
+}
+
 function nullBuffer() {
   const b = Buffer.alloc(0);
   hide(b, kAddr, 0);
@@ -1081,7 +1110,7 @@ module.exports = {
   _writeObject: writeObject,
   // reffi internals shared with the other modules (not part of ref-napi's API)
   _internal: {
-    kAddr, kKind, kRefs, kForeign, pointerBuffer, typedPointerBuffer, keepShape, notePointerArg, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
+    kAddr, kKind, kRefs, kForeign, pointerBuffer, typedPointerBuffer, pointerConverter, keepShape, notePointerArg, foreignArrayBuffer, allocPooled, nullBuffer, attach, checkInt, checkNumber,
     toBigInt64, fromBigInt64, isType, POINTER_SIZE, LE, hide, isDetached, detachedError,
   },
 };

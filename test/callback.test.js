@@ -551,3 +551,25 @@ test('released callbacks stay tombstones for the last 16384 releases of a signat
   next.release();
   lib.clear_stored();
 });
+
+test('pointer arguments into the call\'s Buffer read the memory as it is now (reused Buffers are views, not copies)', () => {
+  const libc = ffi.Library(null, { qsort: ['void', ['pointer', 'size_t', 'size_t', 'pointer']] });
+  const buf = Buffer.alloc(8);
+  const seen = [];
+  const cmp = ffi.Callback('int', [ref.refType('int32'), ref.refType('int32')], (a, b) => {
+    seen.push([a.deref(), b.deref(), ref.address(a) - ref.address(buf), ref.address(b) - ref.address(buf)]);
+    return 0;
+  });
+  const seen16 = [];
+  const cmp16 = ffi.Callback('int', [ref.refType('int16'), ref.refType('int16')], (a) => { seen16.push(a.deref()); return 0; });
+  for (const [x, y] of [[1, 2], [5, 6], [-7, 70000]]) {
+    buf.writeInt32LE(x, 0);
+    buf.writeInt32LE(y, 4);
+    libc.qsort(buf, 2, 4, cmp);
+    libc.qsort(buf, 2, 4, cmp16);
+    assert.deepStrictEqual(seen.pop(), [x, y, 0, 4]);
+    assert.strictEqual(seen16.pop(), buf.readInt16LE(0), 'same address, another type: its own Buffer');
+  }
+  cmp.release();
+  cmp16.release();
+});
