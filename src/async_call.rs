@@ -122,10 +122,21 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
     Ok(())
 }
 
+/// The async call of `plan` is over: its library, if closed meanwhile, may
+/// be unmapped now (through `unmap_when_idle`: not while a synchronous call
+/// runs on this thread).
 fn finish_lib(plan: &Plan) {
     if let Some(lib) = &plan.lib {
         lib.in_flight.set(lib.in_flight.get().saturating_sub(1));
-        let _ = lib.close_if_idle();
+        if !lib.is_closed() || lib.in_flight.get() > 0 {
+            return;
+        }
+        if EnvState::current_ptr().is_null() {
+            // No environment on this thread any more: no call can run.
+            let _ = lib.close_if_idle();
+        } else {
+            let _ = EnvState::with(|st| st.unmap_when_idle(lib.clone()));
+        }
     }
 }
 

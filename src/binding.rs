@@ -242,12 +242,15 @@ entry!(js_dlclose, 1, |env, st, a| {
     let id = env.usize(a[0], "library id")? as u32;
     let lib = st.libs.borrow_mut().remove(id);
     if let Some(l) = lib {
-        let closed = l.close();
+        l.mark_closed();
         // The library's functions can no longer run: free their plans now
         // rather than when the GC collects the functions (issue #6).
         let freed = st.close_plans_of(&l);
         env.adjust_external_memory(-PLAN_BYTES * freed as i64);
-        closed?;
+        // Unmapped now, or once the synchronous call in progress (a callback
+        // may be closing the library whose function called it) and the
+        // library's async calls are done.
+        st.unmap_when_idle(l)?;
     }
     Ok(null_mut())
 });

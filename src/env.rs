@@ -257,6 +257,11 @@ pub struct EnvState {
     /// Flat table indexed by plan id; only written by `add_plan`/`free_plan`.
     fast: UnsafeCell<Vec<FastEntry>>,
     pub libs: RefCell<Slab<Rc<LoadedLib>>>,
+    /// Libraries closed while a synchronous call was running, unmapped when
+    /// the outermost one returns (see `unmap_when_idle`); `unmaps_pending`
+    /// is the flag `leave_sync` checks.
+    pending_unmaps: RefCell<Vec<Rc<LoadedLib>>>,
+    unmaps_pending: Cell<bool>,
     pub callbacks: RefCell<Slab<Arc<CallbackCore>>>,
     /// Callback signatures (libffi cif, types, block layout) shared by every
     /// callback of the same signature, so a released callback's tombstone
@@ -292,6 +297,8 @@ impl EnvState {
             deferred_frees: RefCell::default(),
             fast: UnsafeCell::new(Vec::new()),
             libs: RefCell::default(),
+            pending_unmaps: RefCell::default(),
+            unmaps_pending: Cell::new(false),
             callbacks: RefCell::default(),
             callback_sigs: RefCell::default(),
             callbacks_in_call: Cell::new(0),
@@ -533,7 +540,39 @@ impl EnvState {
 
     pub fn leave_sync(&self) {
         let d = &self.shared.sync_depth;
-        d.store(d.load(Ordering::Relaxed).saturating_sub(1), Ordering::Release);
+        let depth = d.load(Ordering::Relaxed).saturating_sub(1);
+        d.store(depth, Ordering::Release);
+        if depth == 0 && self.unmaps_pending.get() {
+            self.unmap_pending();
+        }
+    }
+
+    /// Unmaps `lib` (closed: `LoadedLib::mark_closed`) once none of its code
+    /// can be running. While a synchronous foreign call runs on this thread,
+    /// the library's code may be on the stack: a JS callback called by one
+    /// of its functions closed it, and that function continues when the
+    /// callback returns. So the unmapping waits until the outermost
+    /// synchronous call returns (`leave_sync`), and `LoadedLib::close_if_idle`
+    /// waits for the library's async calls.
+    pub fn unmap_when_idle(&self, lib: Rc<LoadedLib>) -> Result<()> {
+        if self.shared.sync_depth.load(Ordering::Relaxed) > 0 {
+            self.pending_unmaps.borrow_mut().push(lib);
+            self.unmaps_pending.set(true);
+            return Ok(());
+        }
+        lib.close_if_idle()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unmap_pending(&self) {
+        self.unmaps_pending.set(false);
+        let libs = std::mem::take(&mut *self.pending_unmaps.borrow_mut());
+        for lib in libs {
+            // No JS caller is left to tell: the library is closed for JS
+            // already, and dlclose failing leaves it mapped, which is safe.
+            let _ = lib.close_if_idle();
+        }
     }
 }
 
@@ -581,6 +620,30 @@ mod tests {
         assert!(t.remove(b, false).is_none());
         assert_eq!(t.get(d).unwrap().name, "d");
         assert_eq!(t.live(), 2);
+    }
+
+    #[test]
+    fn closing_a_library_during_a_synchronous_call_unmaps_it_when_the_call_returns() {
+        let st = EnvState::new(std::ptr::null_mut());
+        let lib = Rc::new(LoadedLib::open(None, 2).unwrap());
+        st.enter_sync();
+        st.enter_sync(); // a nested call (from a callback)
+        lib.mark_closed();
+        st.unmap_when_idle(lib.clone()).unwrap();
+        assert!(lib.is_closed() && !lib.is_unmapped());
+        st.leave_sync();
+        assert!(!lib.is_unmapped(), "the outer call is still running");
+        st.leave_sync();
+        assert!(lib.is_unmapped());
+        // Async calls in flight keep it too; the last one unmaps it.
+        let lib = Rc::new(LoadedLib::open(None, 2).unwrap());
+        lib.in_flight.set(1);
+        lib.mark_closed();
+        st.unmap_when_idle(lib.clone()).unwrap();
+        assert!(!lib.is_unmapped());
+        lib.in_flight.set(0);
+        st.unmap_when_idle(lib.clone()).unwrap();
+        assert!(lib.is_unmapped());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //!
 //! A `LoadedLib` owns its handle; closing marks it closed so that every
 //! call plan bound to one of its symbols refuses to run afterwards instead
-//! of jumping into unmapped memory.
+//! of jumping into unmapped memory. The handle itself is released (and the
+//! code unmapped) only once none of the library's code can be running:
+//! after the synchronous call in progress returns (a callback may close the
+//! library whose function called it) and after its async calls complete.
 
 use std::cell::{Cell, RefCell};
 
@@ -54,6 +57,11 @@ impl LoadedLib {
         self.closed.get()
     }
 
+    /// Whether the handle was released (dlclose), see `close_if_idle`.
+    pub fn is_unmapped(&self) -> bool {
+        self.handle.borrow().is_none()
+    }
+
     /// Records that plan `id` calls into this library.
     pub fn add_plan_id(&self, id: u32) {
         self.plan_ids.borrow_mut().push(id);
@@ -96,13 +104,19 @@ impl LoadedLib {
         }
     }
 
-    /// Marks the library closed. The handle is released now, or when the
-    /// last async call into it completes.
-    pub fn close(&self) -> Result<()> {
+    /// Marks the library closed: calls through its plans refuse to run from
+    /// now on. Its code stays mapped until `close_if_idle` unmaps it, which
+    /// `EnvState::unmap_when_idle` calls once no synchronous call is
+    /// running (one of this library's functions may be on the stack, in a
+    /// callback that closed it).
+    pub fn mark_closed(&self) {
         self.closed.set(true);
-        self.close_if_idle()
     }
 
+    /// Unmaps (dlclose) a closed library unless async calls into it still
+    /// run on the thread pool (the last one to complete calls this again).
+    /// Callers make sure no synchronous call is running on this thread:
+    /// `EnvState::unmap_when_idle`.
     pub fn close_if_idle(&self) -> Result<()> {
         if !self.closed.get() || self.in_flight.get() > 0 {
             return Ok(());

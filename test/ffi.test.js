@@ -761,3 +761,168 @@ describe('Library disposal', () => {
     }
   });
 });
+
+describe('C names that mean something to JavaScript', () => {
+  const NAMES = libPath('names');
+  // Each function returns something distinguishable (test/native/names.c):
+  // a wrapper named like one of the generated code's own identifiers used
+  // to call itself (`call`), another plan (`ID`) or the async decoder
+  // (`decode`); a reserved word made the generated source a SyntaxError.
+  const cases = {
+    call: [['int', ['int']], [20], 41],
+    decode: [['int', ['int']], [1], 101],
+    S: [['int', ['string']], ['hello'], 5],
+    I32: [['int', ['int', 'int']], [10, 3], 7],
+    ID: [['int', ['int']], [0], 0x55],
+    NAME: [['int', ['int']], [4], 40],
+    T0: [['double', ['double', 'double']], [1, 4], 0.25],
+    Math: [['int64', ['int64']], [2 ** 40], 3 * 2 ** 40],
+    ArrayBuffer: [['int', [intPtr]], [ref.alloc('int', 1234)], 1234],
+    undefined: [['int', ['int']], [1], 8],
+    delete: [['int', ['int']], [5], -5],
+    new: [['int', []], [], 42],
+    this: [['int', ['int', 'int']], [6, 7], 42],
+    arguments: [['int', ['int']], [1], 1001],
+    eval: [['int', ['string']], ['abc'], 6],
+    yield: [['int', ['int']], [1], 0],
+    await: [['int', ['int']], [1], 3],
+    class: [['int', ['int']], [4], 8],
+    let: [['int', ['int']], [1], 4],
+    default: [['int', ['int']], [1], 5],
+  };
+  const spec = {};
+  for (const k of Object.keys(cases)) spec[k] = cases[k][0];
+
+  it('functions named like the wrappers\' helpers or like reserved words bind and call the right C function', () => {
+    const lib = ffi.Library(NAMES, spec);
+    for (const [k, [, args, expected]] of Object.entries(cases)) {
+      assert.strictEqual(lib[k](...args), expected, k);
+      assert.strictEqual(lib[k].name, k, 'the function keeps its C name');
+      assert.strictEqual(lib[k].async.name, k + '_async');
+      assert.throws(() => lib[k](...args, 0), { code: 'ERR_REFFI_ARG_COUNT', message: new RegExp('"' + k + '" expects') });
+    }
+    lib.close();
+  });
+
+  it('... and their .async twins, with and without a callback', async () => {
+    const lib = ffi.Library(NAMES, spec);
+    for (const [k, [, args, expected]] of Object.entries(cases)) {
+      assert.strictEqual(await lib[k].async(...args), expected, k);
+      const viaCb = await new Promise((resolve, reject) => {
+        lib[k].async(...args, (err, v) => (err ? reject(err) : resolve(v)));
+      });
+      assert.strictEqual(viaCb, expected, k);
+    }
+    lib.close();
+  });
+
+  it('ForeignFunction and C prototypes with such names; a name that is no identifier', () => {
+    const dl = new ffi.DynamicLibrary(NAMES);
+    const ptr = dl.get('call');
+    assert.strictEqual(ffi.ForeignFunction(ptr, 'int', ['int'])(1), 3);
+    const lib = ffi.Library(NAMES, { delete: 'int delete(int x)', new: 'int new(void)' });
+    assert.strictEqual(lib.delete(9), -9);
+    assert.strictEqual(lib.new(), 42);
+    // A name that starts with a digit or holds other characters.
+    for (const name of ['1abc', 'a b', '$', 'decode_async']) {
+      const p = dl.get('call');
+      p.name = name;
+      const f = ffi.ForeignFunction(p, 'int', ['int']);
+      assert.strictEqual(f(2), 5, name);
+      assert.strictEqual(f.name, name.replace(/[^A-Za-z0-9_$]/g, '_'));
+    }
+    dl.close();
+    lib.close();
+  });
+});
+
+describe('closing a library while its code runs', () => {
+  // test/native/reentry.c: re_call_then_loop(cb, x) calls cb(x), then runs a
+  // loop of its own code and returns cb(x) + 500. The callback closes the
+  // library; unmapping it there would make C return into unmapped code
+  // (SIGSEGV). A private copy of the library, so that closing really
+  // unmaps it (nothing else holds it), in a child process, so that a crash
+  // fails this test only.
+  const REENTRY = libPath('reentry');
+  function runChild(body) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-reentry-'));
+    const copy = path.join(dir, 'libreentry-private.so');
+    fs.copyFileSync(REENTRY, copy);
+    const script = `
+      const ffi = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'ffi'))});
+      const fs = require('fs');
+      const COPY = ${JSON.stringify(copy)};
+      const mapped = () => fs.readFileSync('/proc/self/maps', 'utf8').includes(COPY);
+      const out = (v) => console.log(JSON.stringify(v));
+      ${body}
+    `;
+    try {
+      const { spawnSync } = require('node:child_process');
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 });
+      assert.strictEqual(r.status, 0, 'child failed (status ' + r.status + ', signal ' + r.signal + '): ' + r.stderr);
+      return JSON.parse(r.stdout.trim());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a callback closing the library whose function called it: C returns into mapped code, unmapped afterwards', () => {
+    const r = runChild(`
+      const lib = ffi.Library(COPY, { re_call_then_loop: ['int', ['pointer', 'int']], re_add: ['int', ['int', 'int']] });
+      const libm = ffi.Library('libm', { cos: ['double', ['double']] });
+      const seen = {};
+      const cb = ffi.Callback('int', ['int'], (x) => {
+        lib.close();
+        seen.mappedAfterClose = mapped();
+        try { lib.re_add(1, 2); } catch (e) { seen.closedCode = e.code; }
+        seen.nested = libm.cos(0); // a nested synchronous call returns: still mapped
+        seen.mappedAfterNested = mapped();
+        return x * 2;
+      });
+      const before = mapped();
+      const result = lib.re_call_then_loop(cb, 21);
+      out({ before, result, ...seen, mappedAfterReturn: mapped() });
+    `);
+    assert.deepStrictEqual(r, {
+      before: true, result: 542, mappedAfterClose: true, closedCode: 'ERR_REFFI_LIBRARY_CLOSED',
+      nested: 1, mappedAfterNested: true, mappedAfterReturn: false,
+    });
+  });
+
+  it('... closed through its DynamicLibrary, from a callback nested in another call', () => {
+    const r = runChild(`
+      const dl = new ffi.DynamicLibrary(COPY, ffi.DynamicLibrary.FLAGS.RTLD_NOW);
+      const f = ffi.ForeignFunction(dl.get('re_call_then_loop'), 'int', ['pointer', 'int']);
+      let depth = 0;
+      const cb = ffi.Callback('int', ['int'], (x) => {
+        if (depth++ === 0) return f(cb, x) + 1; // re_call_then_loop twice on the stack
+        dl.close();
+        return x;
+      });
+      const result = f(cb, 1);
+      let again;
+      try { f(cb, 1); } catch (e) { again = e.code; }
+      out({ result, again, mapped: mapped() });
+    `);
+    assert.deepStrictEqual(r, { result: 1 + 500 + 1 + 500, again: 'ERR_REFFI_LIBRARY_CLOSED', mapped: false });
+  });
+
+  it('closing the library while an .async() call into it runs: unmapped when the call completes', () => {
+    // The C function runs on the thread pool and calls the callback, which
+    // runs on the JS thread (the pool thread waits) and closes the library:
+    // closing happens while C is certainly inside the library.
+    const r = runChild(`
+      const lib = ffi.Library(COPY, { re_call_then_loop: ['int', ['pointer', 'int']] });
+      const seen = {};
+      const cb = ffi.Callback('int', ['int'], (x) => {
+        lib.close();
+        seen.mappedAfterClose = mapped();
+        return x * 2;
+      });
+      lib.re_call_then_loop.async(cb, 21).then((result) => {
+        out({ result, ...seen, mappedAfterCompletion: mapped() });
+      });
+    `);
+    assert.deepStrictEqual(r, { result: 542, mappedAfterClose: true, mappedAfterCompletion: false });
+  });
+});

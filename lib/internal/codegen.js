@@ -320,7 +320,7 @@ function argCode(kind, i, slot) {
       // typedPointerBuffer).
       return `{ const v = ArrayBuffer.isView(${a}); let p = v ? ${a}[kAddr] : ${a} == null ? 0 : undefined;\n` +
         `  if (p === undefined || (p !== 0 && ${a}.length === 0)) p = ptrArg(NAME, ${i}, ${a});\n` +
-        `  if (v && p !== 0 && ${a}.byteLength !== 0) notePointerArg(${a}, p); ${writeAddr('p', o)} }`;
+        `  if (v && p !== 0 && ${a}.length !== 0) notePointerArg(${a}, p); ${writeAddr('p', o)} }`;
     case 's':
       // SC<i>: this argument's last string and, once the same string came
       // twice in a row, its bytes as words (see strArg / strCached).
@@ -382,6 +382,31 @@ function registerSlots(args) {
   return args.map((a) => (a.desc === 'f32' || a.desc === 'f64' ? 6 + j++ : k++));
 }
 
+// Reserved words of strict-mode JavaScript (and `arguments`/`eval`, which
+// cannot name a function there): valid C identifiers such as `delete`,
+// `new`, `this` or `yield` would make the generated source a SyntaxError.
+const JS_RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export ' +
+  'extends false finally for function if implements import in instanceof interface let new null package private ' +
+  'protected public return static super switch this throw true try typeof var void while with yield await ' +
+  'arguments eval').split(' '));
+
+/**
+ * The identifier the generated source gives a wrapper for the (sanitised)
+ * C name `safe`. It must not shadow anything the source refers to: the
+ * factory's parameters (`call`, `S`, `I32`, `NAME`, `ID`, `T0`, ...), its
+ * other functions (`decode`), globals it reads (`Math`, `ArrayBuffer`,
+ * `undefined`) — a wrapper declared as `function call(...)` would call
+ * itself instead of the engine. `taken` holds every identifier of the
+ * source; a name that collides, is reserved or is not an identifier at all
+ * gets `_` prefixes. The `_async` twin is checked too.
+ */
+function wrapperIdent(safe, taken) {
+  const bad = (id) => JS_RESERVED.has(id) || taken.has(id);
+  let id = /^[A-Za-z_$]/.test(safe) ? safe : '_' + safe;
+  while (bad(id) || bad(id + '_async')) id = '_' + id;
+  return id;
+}
+
 
 /**
  * Builds the synchronous wrapper and its `.async` twin.
@@ -409,6 +434,38 @@ function generate(sig) {
     ? `const rb = allocPooled(RSIZE); { let p = rb[kAddr]; if (p === undefined) p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
     : '';
   const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
+  // synchronous wrapper
+  let body = `  if (arguments.length !== ${n}) argCount(NAME, ${n}, arguments.length);\n`;
+  if (needsFrame) {
+    body += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n`;
+  } else {
+    body += `${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n`;
+  }
+  // decoder for async results
+  const decoder = `function decode(r, rb) { return ${ret}; }\n`;
+  // async wrapper
+  let asyncBody = `  if (arguments.length === ${n}) cb = undefined;\n`;
+  asyncBody += `  else if (arguments.length !== ${n + 1} || typeof cb !== 'function') argCount(NAME + '.async', '${n} (+ callback)', arguments.length);\n`;
+  asyncBody += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n`;
+  asyncBody += `  I32[${native.SLOT_SCRATCH_LO * 2}] = t0; I32[${native.SLOT_SCRATCH_LO * 2 + 1}] = 0;\n`;
+  asyncBody += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
+  asyncBody += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${byAddress ? ', rb' : ''}];\n`;
+  asyncBody += `  return startAsync(keep, decode, ${byAddress ? 'rb' : 'undefined'}, cb);\n`;
+  asyncBody += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n';
+
+  const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE', 'RREC']);
+  for (let i = 0; i < n; i++) names.push('T' + i, 'FN' + i, 'SC' + i);
+  // Every identifier the source uses (string contents and property names
+  // after a dot are none) and the factory's parameters: the wrappers'
+  // own identifier must shadow none of them (see wrapperIdent).
+  const idents = (body + decoder + asyncBody).replace(/'[^']*'/g, "''").match(/(?<![.\w$])[A-Za-z_$][\w$]*/g);
+  const ident = wrapperIdent(safeName, new Set(names.concat(idents)));
+  // Renamed, the functions still get the C name as their `name`: from the
+  // property key of an anonymous function expression (no defineProperty on
+  // the function afterwards).
+  const declare = (id, label, ps, b) => (ident === safeName
+    ? `function ${id}(${ps.join(', ')}) {\n${b}}\n`
+    : `const ${id} = { ${JSON.stringify(label)}: function (${ps.join(', ')}) {\n${b}} }[${JSON.stringify(label)}];\n`);
   // The source names the function but not its id: re-binding the same
   // signature (a Library created again) reuses V8's compiled code. Every
   // wrapper calls the same native entry, so sharing code does not make the
@@ -416,35 +473,15 @@ function generate(sig) {
   // sources was about wrappers calling different natives).
   const tag = `// reffi wrapper: ${safeName}`;
   let src = `"use strict";\n${tag}\n`;
-  // synchronous wrapper
-  src += `function ${safeName}(${params.join(', ')}) {\n`;
-  src += `  if (arguments.length !== ${n}) argCount(NAME, ${n}, arguments.length);\n`;
-  if (needsFrame) {
-    src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n`;
-  } else {
-    src += `${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n`;
-  }
-  src += '}\n';
-  // decoder for async results
-  src += `function decode(r, rb) { return ${ret}; }\n`;
-  // async wrapper
-  src += `function ${safeName}_async(${params.concat('cb').join(', ')}) {\n`;
-  src += `  if (arguments.length === ${n}) cb = undefined;\n`;
-  src += `  else if (arguments.length !== ${n + 1} || typeof cb !== 'function') argCount(NAME + '.async', '${n} (+ callback)', arguments.length);\n`;
-  src += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n`;
-  src += `  I32[${native.SLOT_SCRATCH_LO * 2}] = t0; I32[${native.SLOT_SCRATCH_LO * 2 + 1}] = 0;\n`;
-  src += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
-  src += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${byAddress ? ', rb' : ''}];\n`;
-  src += `  return startAsync(keep, decode, ${byAddress ? 'rb' : 'undefined'}, cb);\n`;
-  src += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n}\n';
-  src += `return [${safeName}, ${safeName}_async];\n`;
+  src += declare(ident, safeName, params, body);
+  src += decoder;
+  src += declare(ident + '_async', safeName + '_async', params.concat('cb'), asyncBody);
+  src += `return [${ident}, ${ident}_async];\n`;
 
-  const names = helperNames.concat(['NAME', 'ID', 'RT', 'RLEN', 'RTYPE', 'RSIZE', 'RREC']);
   const rk = sig.ret.type && sig.ret.type[Symbol.for('reffi.recordKind')];
   const values = helperValues.concat([sig.name, sig.id, sig.retDeref, sig.retLen, sig.ret.type, rsize,
     (rk === 'struct' || rk === 'union') && typeof sig.ret.type === 'function']);
   sig.args.forEach((a, i) => {
-    names.push('T' + i, 'FN' + i, 'SC' + i);
     values.push(a.type, sig.fnArgs ? sig.fnArgs[i] : null, { s: undefined, w: null });
   });
   // eslint-disable-next-line no-new-func
