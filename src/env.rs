@@ -19,8 +19,8 @@ use crate::plan::{Plan, RetMode, MAX_ARGS};
 
 /// What the hot entry needs of a register-thunk plan returning a scalar,
 /// copied out of a flat table (one indexed load instead of a chain of
-/// pointers). The `lib_closed` flag lives in the plan's `Rc<LoadedLib>`,
-/// which the plan keeps alive while its entry exists.
+/// pointers). Closing a library retires its plans' entries at once
+/// (`close_plans_of`), so the hot path needs no "library closed" check.
 /// The table is indexed by the plan id's slot index; an entry serves only
 /// the id it was made for (`id`, which holds the generation too), so a stale
 /// id of a freed plan misses it. `NOT_FAST` entries hold `u32::MAX`, never
@@ -29,7 +29,6 @@ use crate::plan::{Plan, RetMode, MAX_ARGS};
 pub struct FastEntry {
     pub id: u32,
     pub fn_ptr: usize,
-    pub lib_closed: *const Cell<bool>,
     pub float_ret: bool,
     pub norm: Norm,
 }
@@ -37,7 +36,6 @@ pub struct FastEntry {
 const NOT_FAST: FastEntry = FastEntry {
     id: u32::MAX,
     fn_ptr: 0,
-    lib_closed: std::ptr::null(),
     float_ret: false,
     norm: Norm::Raw,
 };
@@ -434,7 +432,6 @@ impl EnvState {
                 fn_ptr: plan.fn_ptr,
                 float_ret: m.float_ret,
                 norm: Norm::of(&plan.ret),
-                lib_closed: plan.lib.as_ref().map_or(std::ptr::null(), |l| l.closed_flag()),
             }),
             _ => None,
         };

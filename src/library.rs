@@ -48,11 +48,6 @@ impl LoadedLib {
         }
     }
 
-    /// The flag the hot path's flat table checks before every call.
-    pub fn closed_flag(&self) -> *const Cell<bool> {
-        &self.closed
-    }
-
     pub fn is_closed(&self) -> bool {
         self.closed.get()
     }
