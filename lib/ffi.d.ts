@@ -186,8 +186,8 @@ export type LibraryObject<T> = { [K in keyof T]: FunctionFromSpec<T[K]> } & Omit
 export interface LibraryMethods {
   /** Binds one more function: `lib.func('int atoi(const char *s)')` or `lib.func('atoi', 'int', ['string'])`. */
   func: LibraryFunc;
-  /** Closes the library; calls through its functions then throw ERR_REFFI_LIBRARY_CLOSED. */
-  close(): void;
+  /** Closes the library (returns 0, like `DynamicLibrary.close()`); calls through its functions then throw ERR_REFFI_LIBRARY_CLOSED. */
+  close(): number;
   [Symbol.dispose](): void;
 }
 
@@ -289,7 +289,7 @@ export declare const VariadicForeignFunction: VariadicForeignFunctionConstructor
  * ERR_REFFI_CALLBACK_RELEASED instead of crashing.
  */
 export interface CallbackPointer extends Buffer {
-  /** Frees the closure now (idempotent). */
+  /** Releases the callback now (idempotent); C calling it later gets 0 and JS an ERR_REFFI_CALLBACK_RELEASED (see docs/callbacks.md). */
   release(): void;
   /** Same as `release()`. */
   close(): void;
