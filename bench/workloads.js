@@ -22,6 +22,15 @@ const STR16 = 'reffi-bench-16ch';
 
 if (STR16.length !== 16) throw new Error('STR16 must have 16 characters');
 
+/**
+ * 1024 different 16-character strings for the `strlenVaried` workload
+ * (flat strings, as a parser or a file read gives; built from char codes,
+ * not by concatenation, which would give V8 cons strings).
+ */
+const STRS16 = Array.from({ length: 1024 }, (_, i) =>
+  String.fromCharCode(...Array.from('reffi-bench-' + String(1000 + i), (c) => c.charCodeAt(0))));
+if (STRS16.some((x) => x.length !== 16) || new Set(STRS16).size !== 1024) throw new Error('STRS16: 1024 distinct 16-char strings');
+
 /** A fixed pseudo-random permutation of 0..QSORT_COUNT-1 (the same for every implementation). */
 function qsortSource() {
   const a = new Int32Array(QSORT_COUNT);
@@ -54,6 +63,11 @@ const workloads = [
   {
     id: 'strlen', title: '16-char string -> size_t', unit: 'ns', per: 1,
     // s += strlen(STR16)
+    expect: (n) => 16 * n,
+  },
+  {
+    id: 'strlenVaried', title: '16-char string -> size_t, a different string each call', unit: 'ns', per: 1,
+    // s += strlen(STRS16[i & 1023])
     expect: (n) => 16 * n,
   },
   {
@@ -174,5 +188,5 @@ class NotAvailable extends Error {
 
 module.exports = {
   workloads, byId, inFlight, qsortSource, qsortProbe, NotAvailable, TooSlow,
-  CALLBACKS_PER_CALL, QSORT_COUNT, QSORT_CHECK, FILL_BYTES, ASYNC_IN_FLIGHT, STR16,
+  CALLBACKS_PER_CALL, QSORT_COUNT, QSORT_CHECK, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16,
 };

@@ -131,6 +131,54 @@ unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) 
     unsafe { call_general(raw, info) }
 }
 
+/// `copyString(s)`: writes the UTF-8 bytes of JS string `s` and a NUL into
+/// the argument block at the byte offset in the low half of slot
+/// `SLOT_SCRATCH_LO`, with room for the byte count in the low half of
+/// `SLOT_SCRATCH_HI` (NUL included), and leaves the byte count (without the
+/// NUL) in `SLOT_SCRATCH_LO`, or `u32::MAX` if `s` is not a string. The
+/// generated wrappers use it for string arguments that are not short ASCII:
+/// Node-API's transcoding beats a JavaScript loop past a dozen characters.
+/// Those slots are free while a wrapper writes its arguments.
+unsafe extern "C" fn js_copy_string(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let p = EnvState::for_env(raw);
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: a non-null state is this thread's live state (`for_env`).
+        let st = unsafe { &*p };
+        let off = st.block.read(env::SLOT_SCRATCH_LO) as u32 as usize;
+        let cap = st.block.read(env::SLOT_SCRATCH_HI) as u32 as usize;
+        st.block.write(env::SLOT_SCRATCH_LO, u64::from(u32::MAX));
+        if off < env::SCRATCH_START || cap == 0 || off.checked_add(cap).is_none_or(|end| end > st.block.bytes()) {
+            return;
+        }
+        let mut argc = 1usize;
+        let mut argv = [null_mut(); 1];
+        let mut len = 0usize;
+        // SAFETY: Node's live env and info of this entry; `argv` has room
+        // for `argc` values. The destination is `cap` bytes inside the block
+        // (checked above), which napi_get_value_string_utf8 never exceeds
+        // (it writes at most cap - 1 bytes and a NUL).
+        let ok = unsafe {
+            sys::napi_get_cb_info(raw, info, &mut argc, argv.as_mut_ptr(), null_mut(), null_mut())
+                == sys::Status::napi_ok
+                && argc >= 1
+                && sys::napi_get_value_string_utf8(
+                    raw,
+                    argv[0],
+                    st.block.as_ptr().cast::<u8>().add(off).cast(),
+                    cap,
+                    &mut len,
+                ) == sys::Status::napi_ok
+        };
+        if ok {
+            st.block.write(env::SLOT_SCRATCH_LO, len as u64);
+        }
+    }));
+    null_mut()
+}
+
 /// # Safety
 /// `raw` must be the live env of the running native entry.
 #[cold]
@@ -365,9 +413,10 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
     // SAFETY: the hook runs once at teardown and frees `st`.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(cleanup), st.cast()) };
     let r = (|| -> Result<()> {
-        let fns: [(&str, sys::napi_callback); 19] = [
+        let fns: [(&str, sys::napi_callback); 20] = [
             ("call", Some(js_call)),
             ("callAsync", Some(js_call_async)),
+            ("copyString", Some(js_copy_string)),
             ("prepare", Some(js_prepare)),
             ("freePlan", Some(js_free_plan)),
             ("dlopen", Some(js_dlopen)),

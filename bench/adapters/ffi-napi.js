@@ -1,7 +1,7 @@
 'use strict';
 // ffi-napi 4 + ref-napi + ref-struct-di: the classic stack this project
 // replaces, with the same classic-API code as the reffi adapter.
-const { inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16 } = require('../workloads');
+const { inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16 } = require('../workloads');
 const { requirePeer, peerVersion } = require('./peer');
 
 function load(ctx) {
@@ -34,6 +34,10 @@ function load(ctx) {
     strlen() {
       const strlen = lib.bench_strlen;
       return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STR16); return s; };
+    },
+    strlenVaried() {
+      const strlen = lib.bench_strlen;
+      return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STRS16[i & 1023]); return s; };
     },
     structIn() {
       const pointSum = lib.bench_point_sum;

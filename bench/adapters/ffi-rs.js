@@ -8,7 +8,7 @@
 // get the return value"), so the two callback workloads run the outer call
 // with runInNewThread: C runs on another thread and every callback is a
 // blocking cross-thread hop to the JS thread. They are marked as such.
-const { inFlight, qsortSource, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16 } = require('../workloads');
+const { inFlight, qsortSource, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16 } = require('../workloads');
 const { requirePeer, peerVersion } = require('./peer');
 
 function load(ctx) {
@@ -48,6 +48,10 @@ function load(ctx) {
     strlen() {
       const strlen = f.bench_strlen;
       return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen([STR16]); return s; };
+    },
+    strlenVaried() {
+      const strlen = f.bench_strlen;
+      return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen([STRS16[i & 1023]]); return s; };
     },
     structIn() {
       const pointSum = f.bench_point_sum;

@@ -1,7 +1,7 @@
 'use strict';
 // The 1.00x reference: bench/native/floor.c, a hand-written Node-API addon
 // calling the benchlib functions directly (see that file).
-const { NotAvailable, inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16 } = require('../workloads');
+const { NotAvailable, inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16 } = require('../workloads');
 
 function load(ctx) {
   if (!ctx.floor) throw new NotAvailable('the floor addon did not build' + (ctx.floorError ? ': ' + ctx.floorError : ''));
@@ -18,6 +18,10 @@ function load(ctx) {
     strlen() {
       const strlen = F.strlen;
       return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STR16); return s; };
+    },
+    strlenVaried() {
+      const strlen = F.strlen;
+      return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STRS16[i & 1023]); return s; };
     },
     structIn() {
       const pointSum = F.pointSum;

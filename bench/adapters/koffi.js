@@ -1,7 +1,7 @@
 'use strict';
 // koffi (npm `koffi`) through its own API: prototype strings, JS objects for
 // structs, `_Out_` parameters, registered callbacks, fn.async.
-const { inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16 } = require('../workloads');
+const { inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16 } = require('../workloads');
 const { requirePeer, peerVersion } = require('./peer');
 
 function load(ctx) {
@@ -34,6 +34,10 @@ function load(ctx) {
     strlen() {
       const strlen = f.strlen;
       return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STR16); return s; };
+    },
+    strlenVaried() {
+      const strlen = f.strlen;
+      return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STRS16[i & 1023]); return s; };
     },
     structIn() {
       const pointSum = f.pointSum;

@@ -3,7 +3,7 @@
 // ffi.Callback, ref.alloc/deref, reffi/struct for the struct workloads.
 const fs = require('fs');
 const path = require('path');
-const { NotAvailable, inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16 } = require('../workloads');
+const { NotAvailable, inFlight, qsortSource, qsortProbe, CALLBACKS_PER_CALL, QSORT_COUNT, FILL_BYTES, ASYNC_IN_FLIGHT, STR16, STRS16 } = require('../workloads');
 
 const root = path.join(__dirname, '..', '..');
 const structPath = path.join(root, 'lib', 'struct.js');
@@ -63,6 +63,10 @@ function load(ctx) {
     strlen() {
       const strlen = lib.bench_strlen;
       return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STR16); return s; };
+    },
+    strlenVaried() {
+      const strlen = lib.bench_strlen;
+      return (n) => { let s = 0; for (let i = 0; i < n; i++) s += strlen(STRS16[i & 1023]); return s; };
     },
     structIn() {
       const L = structFns();

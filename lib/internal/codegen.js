@@ -20,7 +20,12 @@ const BLOCK_BYTES = native.BLOCK_BYTES;
 // (argument strings) and Buffers pinned for the duration of a call.
 const S = { top: SCRATCH_START, pinned: [] };
 const encoder = new TextEncoder();
-const scratchViews = new Map();
+// String arguments up to this many characters are copied by a JS loop
+// (~5 ns per character here); longer ones by the native copyString entry
+// (one native transition, then Node-API's transcoder).
+const STR_LOOP_MAX = 16;
+const SCR_LO = native.SLOT_SCRATCH_LO * 2, SCR_HI = native.SLOT_SCRATCH_HI * 2;
+const copyString = native.copyString;
 
 function argCount(name, expected, got) {
   throw makeError('ERR_REFFI_ARG_COUNT',
@@ -135,36 +140,30 @@ function strArg(name, i, v, sc) {
     const start = S.top;
     if (start + n * 3 + 1 > BLOCK_BYTES) return heapString(v);
     let written = -1;
-    if (n <= 64) {
-      // Short strings: copy ASCII directly (cheaper than a TextEncoder call).
+    if (n <= STR_LOOP_MAX) {
+      // Short strings: copy ASCII in JS (cheaper than a native call).
       let j = 0;
       for (; j < n; j++) {
         const c = v.charCodeAt(j);
         if (c > 0x7f) break;
         U8[start + j] = c;
       }
-      if (j === n) {
-        written = n;
-        if (sc !== undefined) {
-          if (sc.s === v) {
-            U8[start + n] = 0;
-            sc.w = I32.slice(start >> 2, (start >> 2) + ((n + 4) >> 2));
-          } else {
-            sc.s = v;
-            sc.w = null;
-          }
-        }
-      }
+      if (j === n) written = n;
     }
     if (written < 0) {
-      let view = scratchViews.get(start);
-      if (view === undefined) {
-        view = U8.subarray(start);
-        if (scratchViews.size < 4096) scratchViews.set(start, view);
-      }
-      written = encoder.encodeInto(v, view).written;
+      // Node-API transcodes (any UTF-16, lone surrogates as U+FFFD) straight
+      // into the block: offset and room through two block slots.
+      I32[SCR_LO] = start;
+      I32[SCR_HI] = n * 3 + 1;
+      copyString(v);
+      written = U32[SCR_LO];
+      if (written === 4294967295) written = encoder.encodeInto(v, U8.subarray(start)).written;
     }
     U8[start + written] = 0;
+    if (sc !== undefined && written <= 256) {
+      if (sc.s === v) sc.w = I32.slice(start >> 2, (start >> 2) + ((written + 4) >> 2));
+      else { sc.s = v; sc.w = null; }
+    }
     S.top = (start + written + 8) & ~7;
     return BLOCK_ADDRESS + start;
   }
