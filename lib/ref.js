@@ -241,23 +241,44 @@ function typedPointerBuffer(addr, length, type) {
  * argument: within the region of the last Buffer passed to a foreign call
  * (qsort's array), the Buffer made for an address is reused when C passes
  * the same address again (a qsort of 1000 elements passes each about 17
- * times), up to 4096 addresses per region. Only the object is reused: it
- * is a view of the same memory, so it reads what C sees now.
+ * times): by element index for regions up to 16384 elements, else by
+ * address up to 4096 addresses. Only the object is reused: it is a view of
+ * the same memory, so it reads what C sees now.
  */
 function pointerConverter(length, type) {
-  let region = null, memo = null;
+  let region = null, base = 0, bytes = 0, slots = null, memo = null;
+  const make = (addr) => typedPointerBuffer(addr, length, type);
+  // (a Buffer whose memory was detached since reads 0 bytes: made anew)
+  const usable = (b) => b !== undefined && b.length === length && b.type === type;
   return (addr) => {
-    if (addr === null || addr === 0) return typedPointerBuffer(0, length, type);
+    if (addr === null || addr === 0) return make(0);
     const r = lastPointerArg.buf;
     if (r !== region) {
       region = r;
-      memo = r === null ? null : new Map();
+      slots = memo = null;
+      if (r !== null) {
+        base = lastPointerArg.addr;
+        bytes = r.byteLength;
+        // Element-aligned addresses of a region up to 16384 elements: an
+        // array indexed by element; anything else: a Map by address.
+        if (length > 0 && bytes / length <= 16384) slots = new Array(Math.ceil(bytes / length));
+        else memo = new Map();
+      }
     }
-    if (memo === null) return typedPointerBuffer(addr, length, type);
+    if (slots !== null) {
+      const off = addr - base;
+      if (off >= 0 && off < bytes && off % length === 0) {
+        const k = off / length;
+        let b = slots[k];
+        if (!usable(b)) slots[k] = b = make(addr);
+        return b;
+      }
+      if (memo === null) memo = new Map();
+    }
+    if (memo === null) return make(addr);
     let b = memo.get(addr);
-    // (a Buffer whose memory was detached since reads 0 bytes: made anew)
-    if (b === undefined || b.length !== length || b.type !== type) {
-      b = typedPointerBuffer(addr, length, type);
+    if (!usable(b)) {
+      b = make(addr);
       if (memo.size >= 4096) memo.clear();
       memo.set(addr, b);
     }
