@@ -18,9 +18,13 @@
 //! Lifetime: the core holds the JS function weakly; the JS callback object
 //! (a pointer Buffer) holds it strongly, so the callback lives exactly as
 //! long as JavaScript holds that object. A released (or garbage-collected)
-//! callback keeps its code and a small tombstone forever, so C calling a
-//! stale pointer gets a clear error and a zero result instead of a jump into
-//! freed memory.
+//! callback keeps its code and a small tombstone, so C calling a stale
+//! pointer gets a clear error and a zero result instead of a jump into freed
+//! memory; past [`TOMBSTONE_QUARANTINE`] releases of one signature the
+//! oldest tombstone's code is recycled for a new callback of that signature.
+//!
+//! Signatures of scalars use the block protocol: the C arguments go into
+//! the argument block and the JS wrapper takes none (see `call_block`).
 
 use std::collections::VecDeque;
 use std::ffi::c_void;
@@ -63,8 +67,10 @@ const SCOPELESS_CALLBACKS: u32 = 4096;
 
 /// What every callback of one signature shares: the types, libffi's call
 /// interface and the block layout. Interned per environment
-/// (`EnvState::callback_sigs`), so a callback's own state — kept forever as
-/// a tombstone once released — is a few dozen bytes plus libffi's closure.
+/// (`EnvState::callback_sigs`), so a callback's own state — kept as a
+/// tombstone once released — is a few dozen bytes plus libffi's closure.
+/// Signatures and tombstones are never freed (C may still hold a code
+/// pointer); the tombstone queue holding its cores is a deliberate cycle.
 pub struct CallbackSig {
     args: Vec<TypeDesc>,
     ret: TypeDesc,
@@ -86,10 +92,12 @@ struct BlockSig {
     ret: Option<BlockScalar>,
 }
 
-// SAFETY: the cif is written once in `signature` and only read afterwards
-// (by libffi, from whichever thread calls a closure using it).
+// SAFETY: the cif (raw pointers inside) is written once in `signature` and
+// only read afterwards (by libffi, from whichever thread calls a closure
+// using it); the other fields are Send/Sync on their own (the tombstone
+// queue is behind a Mutex).
 unsafe impl Send for CallbackSig {}
-// SAFETY: see above: immutable after construction.
+// SAFETY: see above: the cif is immutable after construction.
 unsafe impl Sync for CallbackSig {}
 
 /// The libffi closure of one callback: its writable half and its code.
