@@ -20,7 +20,7 @@ const { kDesc } = require('./internal/lower');
 const { makeError, describe, isRevokedProxy, guardRevoked, revokedProxyError } = require('./internal/errors');
 const { _internal } = require('./struct');
 
-const { coerceFieldType, fieldDesc, checkTarget, isForeignInstance, toBuffer, kVarArray, kRecordKind } = _internal;
+const { coerceFieldType, fieldDesc, checkTarget, isForeignInstance, toBuffer, keepWith, kVarArray, kRecordKind } = _internal;
 const kTarget = Symbol('reffi.arrayTarget');
 const kWide = Symbol('reffi.arrayWide');
 
@@ -256,8 +256,12 @@ function makeArrayFactory(R) {
     if (len > n) {
       throw makeError('ERR_REFFI_OUT_OF_BOUNDS', 'cannot store ' + len + ' elements in an array of length ' + n);
     }
-    const target = new A(buffer.subarray(offset, offset + A.size));
+    const sub = buffer.subarray(offset, offset + A.size);
+    const target = new A(sub);
     for (let i = 0; i < len; i++) target[i] = value[i];
+    // What the elements point to (C strings) is kept alive by `sub`, so
+    // `buffer` must keep `sub` (fuzzer finding K11).
+    keepWith(R, buffer, 'set@' + offset, sub);
   }
 
   // variable length: stored as a pointer to the first element

@@ -139,6 +139,16 @@ function isForeignInstance(v, T) {
   return typeof v.constructor === 'function' && v.constructor !== T;
 }
 
+/**
+ * Keeps `value` alive as long as `buffer` under `key` (a later keep under
+ * the same key replaces it): reffi's keyed attach, or ref-napi's `_attach`
+ * for an injected ref module without it.
+ */
+function keepWith(R, buffer, key, value) {
+  if (R._internal && typeof R._internal.attach === 'function') R._internal.attach(buffer, key, value);
+  else if (typeof R._attach === 'function') R._attach(buffer, value);
+}
+
 function toBuffer(b) {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -232,8 +242,13 @@ function makeRecordFactory(R, kind) {
         TypeName + '.set: expected an instance of this ' + kind + ' type (or a plain object of its fields), got an instance of another type (' +
         describe(value) + ')');
     }
+    const sub = buffer.subarray(offset, offset + size);
     // eslint-disable-next-line new-cap
-    new this(buffer.subarray(offset, offset + size), value);
+    new this(sub, value);
+    // Memory the fields point to (a C string made for a `char *` field) is
+    // kept alive by the Buffer it was written into: that is `sub`, so
+    // `buffer` must keep `sub` (fuzzer finding K11).
+    keepWith(R, buffer, 'set@' + offset, sub);
   }
 
   function toString() {
@@ -391,7 +406,7 @@ const { exported } = dualExport((R) => makeRecordFactory(R, 'struct'));
 
 Object.defineProperty(exported, '_internal', {
   value: {
-    isRefModule, dualExport, coerceFieldType, fieldDesc, fieldError, checkTarget, isForeignInstance, toBuffer,
+    isRefModule, dualExport, coerceFieldType, fieldDesc, fieldError, checkTarget, isForeignInstance, toBuffer, keepWith,
     makeRecordFactory, kRecordKind, kVarArray, kOrder, kFinal,
   },
 });

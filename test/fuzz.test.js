@@ -227,3 +227,29 @@ test('K10: a pointer to a type larger than 4 GiB fails with a coded error, as a 
     console.log(ok(a) && ok(b) ? 'OK' : 'return: ' + a + ', callback: ' + b);`);
   assert.strictEqual(r.out, 'OK');
 });
+
+test('K11: a string field set from a plain object stays alive as long as the memory it was written into', { todo: todoFor('K11-struct-set-string-lifetime') }, () => {
+  const r = child(`
+    require('v8').setFlagsFromString('--expose-gc');
+    const gc = require('vm').runInNewContext('gc');
+    const Struct = require('./lib/struct'); const ArrayType = require('./lib/array');
+    const S6 = Struct({ s: 'string', n: 'int32' });
+    const junk = [];
+    const churn = () => { gc(); gc(); for (let i = 0; i < 2000; i++) { const x = Buffer.alloc(12, 0x41 + (i % 26)); ref.address(x); junk.push(x); } };
+    const out = [];
+    // By value (the fuzzer's case, fz_S6_hash): a later argument's conversion collects garbage before the call.
+    const gcArg = { size: 8, alignment: 8, indirection: 1, get() { return 0; }, set(b, o) { churn(); b.writeBigUInt64LE(0n, o); } };
+    const want = ffi.ForeignFunction(lib.get('fz_S6_hash'), 'uint64', [S6])({ s: 'hello world', n: 1 });
+    const got = ffi.ForeignFunction(lib.get('fz_S6_hash'), 'uint64', [S6, gcArg])({ s: 'hello world', n: 1 }, 0);
+    if (got !== want) out.push('by value: C hashed ' + got + ', not ' + want);
+    const b = Buffer.alloc(S6.size); S6.set(b, 0, { s: 'hello world', n: 1 }); churn();
+    if (S6.get(b, 0).s !== 'hello world') out.push('S6.set(buffer, 0, object)');
+    const Outer = Struct({ x: 'int64', inner: S6 }); const o = new Outer(); o.inner = { s: 'hello world', n: 2 }; churn();
+    if (o.inner.s !== 'hello world') out.push('nested struct field');
+    const A = ArrayType(S6, 2); const a = new A(2); a[1] = { s: 'hello world', n: 3 }; churn();
+    if (a[1].s !== 'hello world') out.push('array element');
+    const Holder = Struct({ x: 'int64', arr: ArrayType('string', 2) }); const h = new Holder(); h.arr = ['hello world', 'hello world']; churn();
+    if (h.arr[1] !== 'hello world') out.push('ArrayType.set (string array field)');
+    console.log(out.length ? 'dangling char *: ' + out.join('; ') : 'OK');`);
+  assert.strictEqual(r.out, 'OK');
+});

@@ -54,8 +54,18 @@ function pattern(n, seed) {
 }
 
 /** A view of `n` bytes over `buf`'s memory made by ref.reinterpret (foreign memory, n <= buf.length). */
+const FOREIGN_BASE = new WeakMap();
 function foreign(buf, n) {
-  return ref.reinterpret(buf, n, 0);
+  const v = ref.reinterpret(buf, n, 0);
+  // A 0-byte pointer Buffer has no memory of its own (its address is only
+  // recorded on it): the oracle takes the address from `buf` instead.
+  FOREIGN_BASE.set(v, buf);
+  return v;
+}
+
+/** The Buffer a foreign() view was made over (at offset 0), or undefined. */
+function foreignBase(v) {
+  return FOREIGN_BASE.get(v);
 }
 
 /** An object with a `ref.buffer` (like a struct instance, but plain). */
@@ -69,6 +79,6 @@ function sealedBuffer(n) {
 }
 
 module.exports = {
-  USER_ERROR, userError, isUserError, detached, throwingProxy, revokedProxy, cstr, pattern, foreign,
+  USER_ERROR, userError, isUserError, detached, throwingProxy, revokedProxy, cstr, pattern, foreign, foreignBase,
   withRefBuffer, sealedBuffer,
 };

@@ -10,7 +10,9 @@
 // Fixed (each has a regression test in test/fuzz.test.js; see docs/reliability.md):
 // K2 forged descriptor, K3 detached Buffer address (now ERR_REFFI_DETACHED_BUFFER),
 // K4 callback int64 boundary, K5 huge by-value type, K6 huge size uncoded,
-// K7 custom type without get/set, K8/K9 huge arrays, K10 huge pointee.
+// K7 custom type without get/set, K8/K9 huge arrays, K10 huge pointee,
+// K11 struct/array set from a plain object: the C strings of its `char *`
+// fields were kept alive only by a temporary sub-Buffer.
 const KNOWN = [
 ];
 

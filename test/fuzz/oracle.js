@@ -11,6 +11,7 @@
 // throws; that exception may propagate unchanged).
 
 const native = require('../../lib/internal/native');
+const H = require('./helpers');
 
 const M64 = (1n << 64n) - 1n;
 const H0 = 0xcbf29ce484222325n;
@@ -223,6 +224,10 @@ function convBool(v) {
 /** The data address of a view or ArrayBuffer, computed through a fresh view (no cached address). */
 function freshAddress(v) {
   if (v instanceof ArrayBuffer) return native.address(new Uint8Array(v));
+  // ref.reinterpret(buf, 0) views no memory (a fresh view of it has no
+  // address): what C gets is buf's address (H.foreign uses offset 0).
+  const base = H.foreignBase(v);
+  if (base !== undefined) return freshAddress(base);
   return native.address(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
 }
 

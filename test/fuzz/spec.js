@@ -176,7 +176,9 @@ function makeCase(rng, batch) {
       await f.async(...args.map((a) => a.v));
     } else {
       const r = f(...args.map((a) => a.v));
-      if (r && typeof r.then === 'function') await r;
+      // (an 'Object' return hands back what the callback returned, a revoked
+      // Proxy say: reading its `then` would throw the harness's own TypeError)
+      if (r && !require('util').types.isProxy(r) && typeof r.then === 'function') await r;
     }
   };
 
