@@ -573,3 +573,37 @@ test('pointer arguments into the call\'s Buffer read the memory as it is now (re
   cmp.release();
   cmp16.release();
 });
+
+test('one synchronous call running many callbacks, nested calls and callbacks made inside a callback', () => {
+  // Past the first 4096 callbacks of one call each callback gets its own
+  // handle scope; the JS function's handle cached for the call stays right.
+  let calls = 0;
+  const inc = ffi.Callback('int', ['int'], (x) => { calls++; return x + 1; });
+  assert.strictEqual(lib.call_n_sum(inc, 20000), 20000 * 20001 / 2);
+  assert.strictEqual(calls, 20000);
+  // A callback whose JS calls into C again, which calls the same callback
+  // (nested, same outermost call), then a different one made right there
+  // (it may reuse a released callback's code: it must run its own function).
+  const made = [];
+  let depth = 0;
+  const outer = ffi.Callback('int', ['int'], (x) => {
+    if (depth > 0) return x * 10;
+    depth++;
+    try {
+      const nested = lib.call_n_sum(outer, 3); // outer at depth 2: 0 + 10 + 20
+      const tmp = ffi.Callback('int', ['int'], (y) => y + 1000);
+      made.push(tmp);
+      const other = lib.call_n_sum(tmp, 2); // 1000 + 1001
+      tmp.release();
+      return x + nested + other;
+    } finally { depth--; }
+  });
+  assert.strictEqual(lib.call_n_sum(outer, 2), (0 + 30 + 2001) + (1 + 30 + 2001));
+  for (let i = 0; i < 3; i++) {
+    const again = ffi.Callback('int', ['int'], (y) => y - 7);
+    assert.strictEqual(lib.call_n_sum(again, 2), -7 + -6);
+    again.release();
+  }
+  inc.release();
+  outer.release();
+});
