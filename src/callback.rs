@@ -377,7 +377,8 @@ impl CallbackCore {
     /// writable bytes).
     fn call_block(&self, env: &Env, block: &Block, ret: *mut c_void, cache: FnCache) -> Result<()> {
         let f = self.js_function(env, cache)?;
-        env.call(f, &[])?;
+        // (the generated wrapper does not use `this`)
+        env.call_self(f, &[])?;
         if let Some(Some(s)) = self.sig.block.as_ref().map(|b| b.ret) {
             // SAFETY: `ret` has at least 8 writable bytes (contract).
             unsafe { s.store(block.read(SLOT_CB_RET), ret) };
@@ -427,7 +428,8 @@ impl CallbackCore {
     /// (at least `max(ret_size, 8)` writable bytes).
     fn call_and_store(&self, env: &Env, argv: &[sys::napi_value], ret: *mut c_void, cache: FnCache) -> Result<()> {
         let f = self.js_function(env, cache)?;
-        let out = env.call(f, argv)?;
+        // (the generated wrapper does not use `this`)
+        let out = env.call_self(f, argv)?;
         crate::raw_values::js_to_c(env, &self.sig.ret, out, ret as usize, self.sig.ret_size)
     }
 }
