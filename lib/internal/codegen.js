@@ -448,7 +448,7 @@ function generate(sig) {
   asyncBody += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n`;
   asyncBody += `  I32[${native.SLOT_SCRATCH_LO * 2}] = t0; I32[${native.SLOT_SCRATCH_LO * 2 + 1}] = 0;\n`;
   asyncBody += `  I32[${native.SLOT_SCRATCH_HI * 2}] = S.top; I32[${native.SLOT_SCRATCH_HI * 2 + 1}] = 0;\n`;
-  asyncBody += `  const keep = [${params.join(', ')}${n ? ', ' : ''}S.pinned.slice(q0)${byAddress ? ', rb' : ''}];\n`;
+  asyncBody += `  const keep = [${params.join(', ')}${n ? ', ' : ''}(S.pinned.length === q0 ? null : S.pinned.slice(q0))${byAddress ? ', rb' : ''}];\n`;
   asyncBody += `  return startAsync(keep, decode, ${byAddress ? 'rb' : 'undefined'}, cb);\n`;
   asyncBody += '  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n';
 
