@@ -128,11 +128,11 @@ function heapString(s) {
 /**
  * Copies a string argument's bytes (NUL-terminated) to the block's scratch
  * area and returns their address. `sc` (optional) is the call site's
- * last-string memo: an ASCII string of up to 64 characters seen twice in a
- * row keeps its bytes as 32-bit words, which strCached copies with a few
- * word stores instead of a character loop (~4 ns per character here). The
- * bytes are copied on every call, so C writing into them changes nothing
- * for the next call.
+ * last-string memo: a string of up to 256 UTF-8 bytes seen twice in a row
+ * keeps its bytes as 32-bit words, which strCached copies with a few word
+ * stores instead of a character loop (~5 ns per character here). The bytes
+ * are copied on every call, so C writing into them changes nothing for the
+ * next call.
  */
 function strArg(name, i, v, sc) {
   if (typeof v === 'string') {
@@ -313,7 +313,7 @@ function argCode(kind, i, slot) {
       // The address cached on a Buffer, unless the Buffer reads 0 bytes
       // (then addressOf checks it was not detached). ArrayBuffer.isView
       // first: it runs no Proxy trap (a revoked Proxy would throw).
-      // A non-empty Buffer is noted (one store) so that pointers into it
+      // A non-empty Buffer is noted (three stores) so that pointers into it
       // handed back to a callback during this call (qsort's comparator)
       // become views of the same memory without a lookup (ref.js
       // typedPointerBuffer).
