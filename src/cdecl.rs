@@ -29,6 +29,7 @@ use std::fmt::Write;
 use lang_c::ast::*;
 use lang_c::driver::{parse_preprocessed, Config, Flavor};
 use lang_c::span::{Node, Span};
+use serde_json::{json, Value};
 
 pub const ERR_SYNTAX: &str = "ERR_REFFI_CDECL_SYNTAX";
 pub const ERR_UNSUPPORTED: &str = "ERR_REFFI_CDECL_UNSUPPORTED";
@@ -194,46 +195,19 @@ const KEYWORDS: &[&str] = &[
 /// `type_names`: space-separated typedef names the parser must know;
 /// `constants`: space-separated `NAME=VALUE` enum constants.
 pub fn parse_to_json(source: &str, type_names: &str, constants: &str, mode: Mode) -> String {
-    match parse(source, type_names, constants, mode) {
-        Ok(Output::Decls(decls, skipped)) => {
-            let mut o = String::from("{\"decls\":[");
-            for (i, d) in decls.iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                emit_decl(&mut o, d);
-            }
-            o.push_str("],\"skipped\":[");
-            for (i, e) in skipped.iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                emit_error(&mut o, e);
-            }
-            o.push_str("]}");
-            o
-        }
-        Ok(Output::Type(t)) => {
-            let mut o = String::from("{\"type\":");
-            emit_ty(&mut o, &t);
-            o.push('}');
-            o
-        }
-        Err(e) => {
-            let mut o = String::from("{\"error\":");
-            emit_error(&mut o, &e);
-            o.push('}');
-            o
-        }
-    }
+    let v = match parse(source, type_names, constants, mode) {
+        Ok(Output::Decls(decls, skipped)) => json!({
+            "decls": decls.iter().map(decl_json).collect::<Vec<_>>(),
+            "skipped": skipped.iter().map(error_json).collect::<Vec<_>>(),
+        }),
+        Ok(Output::Type(t)) => json!({ "type": ty_json(&t) }),
+        Err(e) => json!({ "error": error_json(&e) }),
+    };
+    v.to_string()
 }
 
-fn emit_error(o: &mut String, e: &CdeclError) {
-    o.push_str("{\"code\":");
-    json_str(o, e.code);
-    o.push_str(",\"message\":");
-    json_str(o, &e.message);
-    let _ = write!(o, ",\"line\":{},\"column\":{}}}", e.line, e.column);
+fn error_json(e: &CdeclError) -> Value {
+    json!({ "code": e.code, "message": e.message, "line": e.line, "column": e.column })
 }
 
 enum Output {
@@ -1159,181 +1133,72 @@ fn char_value(lit: &str) -> Option<i128> {
 
 // ---- JSON -------------------------------------------------------------------
 
-fn json_str(o: &mut String, s: &str) {
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(o, "\\u{:04x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-}
-
-fn json_opt_str(o: &mut String, s: &Option<String>) {
-    match s {
-        Some(s) => json_str(o, s),
-        None => o.push_str("null"),
-    }
-}
-
-fn json_int(o: &mut String, v: i128) {
-    // Values JS Numbers cannot hold exactly go as decimal strings.
+/// Values JS Numbers cannot hold exactly go as decimal strings.
+fn int_json(v: i128) -> Value {
     if v.unsigned_abs() <= (1u128 << 53) {
-        let _ = write!(o, "{v}");
+        json!(v as i64)
     } else {
-        let _ = write!(o, "\"{v}\"");
+        json!(v.to_string())
     }
 }
 
-fn emit_pos(o: &mut String, p: Pos) {
-    let _ = write!(o, "[{},{}]", p.0, p.1);
+fn pos_json(p: Pos) -> Value {
+    json!([p.0, p.1])
 }
 
-fn emit_ty(o: &mut String, t: &Ty) {
+fn ty_json(t: &Ty) -> Value {
     match t {
-        Ty::Prim(n) => {
-            let _ = write!(o, "{{\"k\":\"prim\",\"n\":\"{n}\"}}");
-        }
-        Ty::Name(n, at) => {
-            o.push_str("{\"k\":\"name\",\"n\":");
-            json_str(o, n);
-            o.push_str(",\"at\":");
-            emit_pos(o, *at);
-            o.push('}');
-        }
-        Ty::Ptr(to) => {
-            o.push_str("{\"k\":\"ptr\",\"to\":");
-            emit_ty(o, to);
-            o.push('}');
-        }
-        Ty::Array(of, n) => {
-            o.push_str("{\"k\":\"array\",\"of\":");
-            emit_ty(o, of);
-            match n {
-                Some(n) => {
-                    let _ = write!(o, ",\"n\":{n}}}");
-                }
-                None => o.push_str(",\"n\":null}"),
-            }
-        }
-        Ty::Func(sig) => emit_fn(o, sig),
+        Ty::Prim(n) => json!({ "k": "prim", "n": n }),
+        Ty::Name(n, at) => json!({ "k": "name", "n": n, "at": pos_json(*at) }),
+        Ty::Ptr(to) => json!({ "k": "ptr", "to": ty_json(to) }),
+        Ty::Array(of, n) => json!({ "k": "array", "of": ty_json(of), "n": n }),
+        Ty::Func(sig) => fn_json(sig),
         Ty::Record {
             union,
             id,
             tag,
             fields,
             at,
-        } => {
-            let _ = write!(
-                o,
-                "{{\"k\":\"{}\",\"id\":{id},\"tag\":",
-                if *union { "union" } else { "struct" }
-            );
-            json_opt_str(o, tag);
-            o.push_str(",\"fields\":");
-            match fields {
-                None => o.push_str("null"),
-                Some(fs) => {
-                    o.push('[');
-                    for (i, (n, t)) in fs.iter().enumerate() {
-                        if i > 0 {
-                            o.push(',');
-                        }
-                        o.push_str("{\"name\":");
-                        json_str(o, n);
-                        o.push_str(",\"type\":");
-                        emit_ty(o, t);
-                        o.push('}');
-                    }
-                    o.push(']');
-                }
-            }
-            o.push_str(",\"at\":");
-            emit_pos(o, *at);
-            o.push('}');
-        }
-        Ty::Enum { id, tag, items, at } => {
-            let _ = write!(o, "{{\"k\":\"enum\",\"id\":{id},\"tag\":");
-            json_opt_str(o, tag);
-            o.push_str(",\"items\":");
-            match items {
-                None => o.push_str("null"),
-                Some(items) => {
-                    o.push('[');
-                    for (i, (n, v)) in items.iter().enumerate() {
-                        if i > 0 {
-                            o.push(',');
-                        }
-                        o.push('[');
-                        json_str(o, n);
-                        o.push(',');
-                        json_int(o, *v);
-                        o.push(']');
-                    }
-                    o.push(']');
-                }
-            }
-            o.push_str(",\"at\":");
-            emit_pos(o, *at);
-            o.push('}');
-        }
+        } => json!({
+            "k": if *union { "union" } else { "struct" },
+            "id": id,
+            "tag": tag,
+            "fields": fields.as_ref().map(|fs| {
+                fs.iter().map(|(n, t)| json!({ "name": n, "type": ty_json(t) })).collect::<Vec<_>>()
+            }),
+            "at": pos_json(*at),
+        }),
+        Ty::Enum { id, tag, items, at } => json!({
+            "k": "enum",
+            "id": id,
+            "tag": tag,
+            "items": items.as_ref().map(|it| it.iter().map(|(n, v)| json!([n, int_json(*v)])).collect::<Vec<_>>()),
+            "at": pos_json(*at),
+        }),
     }
 }
 
-fn emit_fn(o: &mut String, sig: &FnSig) {
-    o.push_str("{\"k\":\"fn\",\"ret\":");
-    emit_ty(o, &sig.ret);
-    o.push_str(",\"params\":[");
-    for (i, (n, t)) in sig.params.iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        o.push_str("{\"name\":");
-        json_opt_str(o, n);
-        o.push_str(",\"type\":");
-        emit_ty(o, t);
-        o.push('}');
-    }
-    let _ = write!(o, "],\"variadic\":{}}}", sig.variadic);
+fn fn_json(sig: &FnSig) -> Value {
+    json!({
+        "k": "fn",
+        "ret": ty_json(&sig.ret),
+        "params": sig.params.iter().map(|(n, t)| json!({ "name": n, "type": ty_json(t) })).collect::<Vec<_>>(),
+        "variadic": sig.variadic,
+    })
 }
 
-fn emit_decl(o: &mut String, d: &Decl) {
+fn decl_json(d: &Decl) -> Value {
     match d {
-        Decl::Typedef(n, t) => {
-            o.push_str("{\"d\":\"typedef\",\"name\":");
-            json_str(o, n);
-            o.push_str(",\"type\":");
-            emit_ty(o, t);
-            o.push('}');
-        }
-        Decl::Func { name, symbol, sig, at } => {
-            o.push_str("{\"d\":\"func\",\"name\":");
-            json_str(o, name);
-            o.push_str(",\"symbol\":");
-            json_opt_str(o, symbol);
-            o.push_str(",\"type\":");
-            emit_fn(o, sig);
-            o.push_str(",\"at\":");
-            emit_pos(o, *at);
-            o.push('}');
-        }
-        Decl::Tag(t) => {
-            o.push_str("{\"d\":\"tag\",\"type\":");
-            emit_ty(o, t);
-            o.push('}');
-        }
-        Decl::Var(n, t) => {
-            o.push_str("{\"d\":\"var\",\"name\":");
-            json_str(o, n);
-            o.push_str(",\"type\":");
-            emit_ty(o, t);
-            o.push('}');
-        }
+        Decl::Typedef(n, t) => json!({ "d": "typedef", "name": n, "type": ty_json(t) }),
+        Decl::Func { name, symbol, sig, at } => json!({
+            "d": "func",
+            "name": name,
+            "symbol": symbol,
+            "type": fn_json(sig),
+            "at": pos_json(*at),
+        }),
+        Decl::Tag(t) => json!({ "d": "tag", "type": ty_json(t) }),
+        Decl::Var(n, t) => json!({ "d": "var", "name": n, "type": ty_json(t) }),
     }
 }
 
