@@ -203,8 +203,12 @@ function aggArg(name, i, v, T) {
   throw argType(name, i, 'a ' + (T.name || 'struct') + ' instance', v);
 }
 
-function customArg(name, i, v, T, o) {
-  const tmp = Buffer.alloc(8);
+/**
+ * A custom type's value written by its own set() into a new pinned Buffer
+ * of `size` bytes (an uncoded error from set() becomes ERR_REFFI_ARG_TYPE).
+ */
+function customBytes(name, i, v, T, size) {
+  const tmp = Buffer.alloc(size);
   try {
     T.set(tmp, 0, v);
   } catch (e) {
@@ -214,23 +218,18 @@ function customArg(name, i, v, T, o) {
     throw err;
   }
   S.pinned.push(tmp, v);
+  return tmp;
+}
+
+function customArg(name, i, v, T, o) {
+  const tmp = customBytes(name, i, v, T, 8);
   U32[o] = tmp.readUInt32LE(0);
   U32[o + 1] = tmp.readUInt32LE(4);
 }
 
 /** A custom type known only by an odd size: passed as the address of its bytes. */
 function caggArg(name, i, v, T) {
-  const tmp = Buffer.alloc(Math.max(T.size, 1));
-  try {
-    T.set(tmp, 0, v);
-  } catch (e) {
-    if (e && e.code) throw e;
-    const err = argType(name, i, 'a value for type ' + (T.name || '?'), v);
-    err.cause = e;
-    throw err;
-  }
-  S.pinned.push(tmp, v);
-  return addressOf(name, i, tmp);
+  return addressOf(name, i, customBytes(name, i, v, T, Math.max(T.size, 1)));
 }
 
 function retCustom(T) {
