@@ -11,6 +11,7 @@ const ref = require('../lib/ref');
 const ArrayType = require('../lib/array');
 const Struct = require('../lib/struct');
 const { libPath } = require('./native/build.js');
+const { codeOf } = require('./helpers');
 
 const ArrayTypeDI = require('../lib/array')(ref);
 const IntArray = ArrayType('int');
@@ -46,15 +47,6 @@ const lib = ffi.Library(libPath('structs'), {
   p_ip_check_ptr: ['int', ['pointer', 'int']],
   p_ip_make: [Struct({ p: IntArray, n: 'int' }), ['int']],
 });
-
-function codeOf(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e.code;
-  }
-  return 'no error';
-}
 
 // ---- the ref-array-di API -----------------------------------------------------------
 

@@ -11,6 +11,7 @@ const Union = require('../lib/union');
 const Struct = require('../lib/struct');
 const ArrayType = require('../lib/array');
 const { libPath } = require('./native/build.js');
+const { codeOf, setPool, valueFor, checkValue } = require('./helpers');
 
 const t = ref.types;
 const UnionDI = require('../lib/union')(ref);
@@ -45,64 +46,7 @@ const NAMES = Object.keys(U);
 // unions are classified per eightbyte, see src/types.rs union_ffi).
 const ENGINE_TODO = {};
 
-// ---- expected values (EXP_* in structs.c) ---------------------------------------------
-
-const KIND = new Map([
-  [t.int8, 'I8'], [t.uint8, 'U8'], [t.int16, 'I16'], [t.uint16, 'U16'], [t.int32, 'I32'], [t.uint32, 'U32'],
-  [t.int64, 'I64'], [t.uint64, 'U64'], [t.float, 'F32'], [t.double, 'F64'], [t.bool, 'BOOL'], [t.CString, 'STR'],
-]);
-let POOL;
-const EXP = {
-  I8: (s, i) => ((s * 7 + i * 3) % 100) - 50,
-  I16: (s, i) => -(s * 1000 + i * 17),
-  I32: (s, i) => -(s * 100000 + i * 1234567),
-  I64: (s, i) => -(s * 10000000000 + i),
-  U64: (s, i) => 9000000000 + s * 1000 + i,
-  F32: (s, i) => (s + i) * 0.5 + 0.25,
-  F64: (s, i) => (s + i) * 1.5 + 0.125,
-  PTR: (s, i) => POOL.subarray(((s * 5 + i) % 64) * 4),
-  STR: (s, i) => 's' + s + '_' + i,
-};
-
-function leafKind(type) {
-  if (type.indirection > 1) return 'PTR';
-  for (let p = type; p; p = Object.getPrototypeOf(p)) {
-    const k = KIND.get(p);
-    if (k) return k;
-  }
-  throw new Error('no leaf kind for type ' + type.name);
-}
-const isRecord = (T) => typeof T === 'function' && T.fields && typeof T.defineProperty === 'function';
-const isFixedArray = (T) => typeof T === 'function' && T.fixedLength > 0;
-
-function valueFor(type, seed, ctr = { i: 0 }) {
-  if (isRecord(type)) {
-    const o = {};
-    for (const name of Object.keys(type.fields)) o[name] = valueFor(type.fields[name].type, seed, ctr);
-    return o;
-  }
-  if (isFixedArray(type)) {
-    const a = [];
-    for (let k = 0; k < type.fixedLength; k++) a.push(valueFor(type.type, seed, ctr));
-    return a;
-  }
-  return EXP[leafKind(type)](seed, ctr.i++);
-}
-
-function checkValue(type, v, seed, path, ctr = { i: 0 }) {
-  if (isRecord(type)) {
-    assert.ok(v instanceof type, path);
-    for (const name of Object.keys(type.fields)) checkValue(type.fields[name].type, v[name], seed, path + '.' + name, ctr);
-  } else if (isFixedArray(type)) {
-    assert.ok(v instanceof type, path);
-    for (let k = 0; k < type.fixedLength; k++) checkValue(type.type, v[k], seed, path + '[' + k + ']', ctr);
-  } else {
-    const kind = leafKind(type);
-    const want = EXP[kind](seed, ctr.i++);
-    if (kind === 'PTR') assert.strictEqual(ref.address(v), ref.address(want), path);
-    else assert.strictEqual(v, want, path);
-  }
-}
+// (expected values: test/helpers.js, the EXP_* macros of structs.c)
 
 // ---- the library ----------------------------------------------------------------------
 
@@ -127,16 +71,7 @@ Object.assign(spec, {
   tagged_make: [Tagged, ['int', 'double']],
 });
 const lib = ffi.Library(LIB, spec);
-POOL = ref.reinterpret(lib.structs_pool(), 64 * 4);
-
-function codeOf(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e.code;
-  }
-  return 'no error';
-}
+setPool(lib);
 
 // ---- layouts and values ------------------------------------------------------------------
 
