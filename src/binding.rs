@@ -17,6 +17,7 @@ use napi::{JsObject, NapiRaw};
 
 use crate::env::{self, EnvState, SLOT_ARG0, SLOT_ID, SLOT_RET};
 use crate::error::{Error, Result};
+use crate::invoke::Norm;
 use crate::library::LoadedLib;
 use crate::napi_env::Env;
 use crate::plan::{Plan, RetMode, MAX_ARGS};
@@ -86,49 +87,113 @@ fn closed_error(plan: &Plan, lib: &LoadedLib) -> Error {
     ))
 }
 
-/// The hot entry: the plan id and arguments are already in the block.
-/// Register-thunk signatures returning a scalar take the short path below;
-/// everything else (and every error) goes through `call_general`.
+/// The hot entries: the plan id and arguments are already in the block.
+/// Register-thunk signatures returning a scalar take the short path of
+/// [`hot_call`]; everything else (and every error) goes through
+/// `call_general`. `call` leaves the return register as it is: the wrapper
+/// reads 32-bit integers from the low half, and 64-bit values, pointers and
+/// doubles are whole. `callNorm` normalises it first (`invoke::Norm`: 8- and
+/// 16-bit integers, bool, float); `lib/internal/codegen.js` picks the entry
+/// by return type. Two entries instead of a `Norm` dispatch in one: the
+/// dispatch's jump table cost 3 ns of a ~30 ns call here.
 unsafe extern "C" fn js_call(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
+    // SAFETY: forwarded: Node's live env and callback info.
+    unsafe { hot_call::<false>(raw, info) }
+}
+
+unsafe extern "C" fn js_call_norm(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
+    // SAFETY: forwarded: Node's live env and callback info.
+    unsafe { hot_call::<true>(raw, info) }
+}
+
+/// What [`hot_call`]'s fast path left to do.
+const HOT_DONE: u8 = 0;
+/// The call ran; the outermost call's bookkeeping or a pending error
+/// remains ([`after_hot_call`]).
+const HOT_AFTER: u8 = 1;
+/// Not a fast-path call (or not this path's to report): `call_general`.
+const HOT_GENERAL: u8 = 2;
+
+/// # Safety
+/// `raw` and `info` must be the live env and callback info of the running
+/// native entry.
+#[inline(always)]
+unsafe fn hot_call<const NORM: bool>(raw: sys::napi_env, info: sys::napi_callback_info) -> napi_value {
     #[cfg(all(target_arch = "x86_64", unix))]
     {
-        let done = catch_unwind(AssertUnwindSafe(|| {
+        // Nothing in this closure can panic (so the compiler drops the
+        // unwinding edge); what can is in `after_hot_call`.
+        let status = catch_unwind(AssertUnwindSafe(|| {
             let p = EnvState::for_env(raw);
             if p.is_null() {
-                return false;
+                return HOT_GENERAL;
             }
-            // SAFETY: a non-null CURRENT is this thread's live state (see
-            // `EnvState::with`).
+            // SAFETY: a non-null state is this thread's live state (see
+            // `EnvState::for_env`).
             let st = unsafe { &*p };
             let Some(e) = st.fast_entry(st.block.read(SLOT_ID) as u32) else {
-                return false;
+                return HOT_GENERAL;
             };
             // (A closed library's plans are retired at once, so their ids
             // miss the table: `EnvState::close_plans_of`.)
-            st.enter_sync();
+            let depth = st.enter_sync();
+            let norm = if NORM { e.norm } else { Norm::Raw };
             // SAFETY: as in `call_general`: the generated JS wrapper checked
             // and wrote one slot per declared argument; `e` describes a
             // register-thunk plan.
-            let r =
-                unsafe { crate::invoke::call_registers(e.fn_ptr, e.float_ret, e.norm, st.block.slot_ptr(SLOT_ARG0)) };
-            st.errno.set(crate::memory::errno());
-            st.leave_sync();
+            let r = unsafe {
+                crate::invoke::call_registers(e.fn_ptr, e.float_ret, e.xmm, norm, st.block.slot_ptr(SLOT_ARG0))
+            };
+            st.capture_errno();
+            let finish = st.leave_sync_deferred(depth);
             st.fast_calls.set(st.fast_calls.get() + 1);
             st.block.write(SLOT_RET, r);
-            if st.shared.has_pending.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(err) = st.shared.take_pending() {
-                    // SAFETY: live env of this entry.
-                    unsafe { Env::from_raw(raw) }.throw(&err);
-                }
+            if finish || st.has_pending() {
+                HOT_AFTER
+            } else {
+                HOT_DONE
             }
-            true
         }));
-        if let Ok(true) = done {
-            return null_mut();
+        match status {
+            Ok(HOT_DONE) => return null_mut(),
+            // SAFETY: forwarded: Node's live env.
+            Ok(HOT_AFTER) => return unsafe { after_hot_call(raw) },
+            _ => {}
         }
     }
     // SAFETY: forwarded: Node's live env and callback info.
     unsafe { call_general(raw, info) }
+}
+
+/// The rest of a fast-path call: the outermost call's bookkeeping
+/// (`EnvState::finish_outermost`) and an error another thread left for
+/// this call to throw.
+///
+/// # Safety
+/// `raw` must be the live env of the running native entry.
+#[cold]
+#[inline(never)]
+unsafe fn after_hot_call(raw: sys::napi_env) -> napi_value {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let p = EnvState::for_env(raw);
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: as in `hot_call`.
+        let st = unsafe { &*p };
+        if st.sync_depth() == 0 {
+            st.finish_outermost();
+        }
+        if let Some(err) = st.shared.take_pending() {
+            // SAFETY: live env of this entry.
+            unsafe { Env::from_raw(raw) }.throw(&err);
+        }
+    }));
+    if r.is_err() {
+        // SAFETY: live env of this entry.
+        unsafe { Env::from_raw(raw) }.throw(&Error::internal("reffi panicked; this is a bug"));
+    }
+    null_mut()
 }
 
 /// `copyString(s)`: writes the UTF-8 bytes of JS string `s` and a NUL into
@@ -201,14 +266,14 @@ unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> na
                 args = m.to_declaration_order(&args);
             }
             let dest = st.block.read(SLOT_RET) as usize as *mut c_void;
-            st.enter_sync();
+            let depth = st.enter_sync();
             // SAFETY: the generated JS wrapper wrote one slot per argument,
             // each checked against the declared type (range, kind, buffer
             // size for aggregates); the signature itself is the user's
             // declaration, which C cannot check (documented).
             let (r, fast) = unsafe { crate::invoke::call(&plan, &args[..n], dest) };
-            st.errno.set(crate::memory::errno());
-            st.leave_sync();
+            st.capture_errno();
+            st.leave_sync(depth);
             if fast {
                 st.fast_calls.set(st.fast_calls.get() + 1);
             } else {
@@ -413,8 +478,9 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
     // SAFETY: the hook runs once at teardown and frees `st`.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(cleanup), st.cast()) };
     let r = (|| -> Result<()> {
-        let fns: [(&str, sys::napi_callback); 20] = [
+        let fns: [(&str, sys::napi_callback); 21] = [
             ("call", Some(js_call)),
+            ("callNorm", Some(js_call_norm)),
             ("callAsync", Some(js_call_async)),
             ("copyString", Some(js_copy_string)),
             ("prepare", Some(js_prepare)),

@@ -40,7 +40,7 @@ use napi::sys;
 
 use crate::env::{EnvState, Shared, TsfnHandle, CB_BLOCK_MAX_ARGS, SLOT_CB_ARG0, SLOT_CB_RET};
 use crate::error::{Error, Result};
-use crate::memory::Block;
+use crate::memory::BlockRef;
 use crate::napi_env::Env;
 use crate::plan::MAX_ARGS;
 use crate::raw_values::BlockScalar;
@@ -281,7 +281,7 @@ impl CallbackCore {
                         *s = WaitState::Cancelled;
                         return;
                     }
-                    if self.shared.sync_depth.load(Ordering::Acquire) > 0 {
+                    if self.shared.sync_depth() > 0 {
                         let since = *busy_since.get_or_insert_with(Instant::now);
                         if since.elapsed() >= BLOCKED_GRACE {
                             *s = WaitState::Cancelled;
@@ -317,14 +317,9 @@ impl CallbackCore {
     /// scope, released when it returns; past that, each callback gets its
     /// own scope so a long-running call does not accumulate handles.
     fn invoke_sync(&self, env: &Env, st: &EnvState, ret: *mut c_void, args: *mut *mut c_void) {
-        let depth = st.shared.sync_depth.load(Ordering::Relaxed);
+        let depth = st.sync_depth();
         let in_call = depth > 0;
-        let scoped = !in_call || {
-            let c = &st.callbacks_in_call;
-            let n = c.get();
-            c.set(n.saturating_add(1));
-            n >= SCOPELESS_CALLBACKS
-        };
+        let scoped = !in_call || st.note_callback_in_call() >= SCOPELESS_CALLBACKS;
         let cache = if in_call {
             FnCache::Use {
                 epoch: st.sync_epoch.get(),
@@ -361,7 +356,7 @@ impl CallbackCore {
     /// the argument block. The JS wrapper copies them out before it runs
     /// any user code, so a callback nested inside this one (through a
     /// foreign call the user code makes) may reuse the region.
-    fn write_block_args(&self, block: &Block, args: *mut *mut c_void) {
+    fn write_block_args(&self, block: &BlockRef, args: *mut *mut c_void) {
         let Some(b) = &self.sig.block else { return };
         for (i, s) in b.args.iter().enumerate() {
             // SAFETY: libffi passes one valid pointer per declared argument,
@@ -375,7 +370,7 @@ impl CallbackCore {
     /// Block protocol: calls the zero-argument JS wrapper and stores the
     /// result it left in the block at `ret` (at least `max(ret_size, 8)`
     /// writable bytes).
-    fn call_block(&self, env: &Env, block: &Block, ret: *mut c_void, cache: FnCache) -> Result<()> {
+    fn call_block(&self, env: &Env, block: &BlockRef, ret: *mut c_void, cache: FnCache) -> Result<()> {
         let f = self.js_function(env, cache)?;
         // (the generated wrapper does not use `this`)
         env.call_self(f, &[])?;

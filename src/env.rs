@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use napi::sys;
@@ -14,7 +14,7 @@ use crate::callback::{CallbackCore, CallbackSig};
 use crate::error::{Error, Result};
 use crate::invoke::Norm;
 use crate::library::LoadedLib;
-use crate::memory::Block;
+use crate::memory::{Block, BlockRef, Ctrl};
 use crate::plan::{Plan, RetMode, MAX_ARGS};
 
 /// What the hot entry needs of a register-thunk plan returning a scalar,
@@ -30,6 +30,8 @@ pub struct FastEntry {
     pub id: u32,
     pub fn_ptr: usize,
     pub float_ret: bool,
+    /// SSE registers to load (`invoke::xmm_class`).
+    pub xmm: u8,
     pub norm: Norm,
 }
 
@@ -37,6 +39,7 @@ const NOT_FAST: FastEntry = FastEntry {
     id: u32::MAX,
     fn_ptr: 0,
     float_ret: false,
+    xmm: 8,
     norm: Norm::Raw,
 };
 
@@ -147,14 +150,17 @@ pub const SLOT_RET: usize = 1;
 pub const SLOT_ARG0: usize = 2;
 pub const SLOT_SCRATCH_LO: usize = SLOT_ARG0 + MAX_ARGS;
 pub const SLOT_SCRATCH_HI: usize = SLOT_SCRATCH_LO + 1;
+/// The engine's control words (`memory::Ctrl`); JavaScript never writes it.
+pub use crate::memory::SLOT_CTRL;
+const _: () = assert!(SLOT_CTRL == SLOT_SCRATCH_HI + 1);
 /// Callbacks using the block protocol (see `callback.rs`): the result slot
 /// and the first argument slot; the region ends where the scratch begins.
-pub const SLOT_CB_RET: usize = SLOT_SCRATCH_HI + 1;
+pub const SLOT_CB_RET: usize = SLOT_CTRL + 1;
 pub const SLOT_CB_ARG0: usize = SLOT_CB_RET + 1;
 pub const CB_BLOCK_MAX_ARGS: usize = SCRATCH_START / 8 - SLOT_CB_ARG0;
 /// Bytes from here to the end of the block hold argument strings.
 pub const SCRATCH_START: usize = 512;
-pub const BLOCK_BYTES: usize = 64 * 1024;
+pub use crate::memory::BLOCK_BYTES;
 
 /// A vector with stable ids and reuse of freed ids.
 pub struct Slab<T> {
@@ -203,16 +209,18 @@ impl<T> Slab<T> {
 /// The part of an environment's state that other threads may touch.
 pub struct Shared {
     pub alive: AtomicBool,
-    /// How many synchronous foreign calls the environment's thread is inside.
-    /// Written only by that thread (plain load/store), read by others.
-    pub sync_depth: AtomicU32,
+    /// The argument block. Other threads use only its control words: the
+    /// number of synchronous foreign calls the environment's thread is inside
+    /// (written only by that thread, plain load/store; see
+    /// `EnvState::enter_sync`) and the pending-error flag. They sit in the
+    /// block because the hot entry has its address at hand.
+    pub block: Block,
     /// The environment-wide thread-safe function that carries callback
     /// invocations from foreign threads; `None` once Node tears it down.
     pub tsfn: RwLock<Option<TsfnHandle>>,
     /// An error raised on a foreign thread, thrown by the next synchronous
     /// call to return on the environment's thread.
     pub pending: Mutex<Option<Error>>,
-    pub has_pending: AtomicBool,
 }
 
 #[derive(Clone, Copy)]
@@ -231,21 +239,28 @@ impl Shared {
                 *p = Some(e);
             }
         }
-        self.has_pending.store(true, Ordering::Release);
+        self.block.ctrl(Ctrl::Pending).store(1, Ordering::Release);
     }
 
     pub fn take_pending(&self) -> Option<Error> {
-        if !self.has_pending.load(Ordering::Acquire) {
+        let flag = self.block.ctrl(Ctrl::Pending);
+        if flag.load(Ordering::Acquire) == 0 {
             return None;
         }
-        self.has_pending.store(false, Ordering::Release);
+        flag.store(0, Ordering::Release);
         self.pending.lock().ok().and_then(|mut p| p.take())
+    }
+
+    /// How many synchronous foreign calls the environment's thread is inside.
+    pub fn sync_depth(&self) -> u32 {
+        self.block.ctrl(Ctrl::Depth).load(Ordering::Acquire)
     }
 }
 
 pub struct EnvState {
     pub raw_env: sys::napi_env,
-    pub block: Block,
+    /// `shared.block`, for this thread (no `Arc` to follow on the hot path).
+    pub block: BlockRef,
     pub plans: RefCell<PlanTable>,
     /// The most recently closed functions, oldest first (see `CLOSED_NAMES`).
     closed_names: RefCell<std::collections::VecDeque<ClosedName>>,
@@ -260,20 +275,26 @@ pub struct EnvState {
     /// is the flag `leave_sync` checks.
     pending_unmaps: RefCell<Vec<Rc<LoadedLib>>>,
     unmaps_pending: Cell<bool>,
+    /// Set when the outermost synchronous call has work to finish when it
+    /// returns (see `leave_sync`).
+    outer_work: Cell<bool>,
     pub callbacks: RefCell<Slab<Arc<CallbackCore>>>,
     /// Callback signatures (libffi cif, types, block layout) shared by every
     /// callback of the same signature, so a released callback's tombstone
     /// is small (see `callback::create`).
     pub callback_sigs: RefCell<std::collections::HashMap<String, Arc<CallbackSig>>>,
-    /// Callbacks run on this thread since the outermost synchronous call
-    /// began (see `callback::CallbackCore::invoke_sync`).
+    /// Callbacks run on this thread inside the current outermost
+    /// synchronous call (see `callback::CallbackCore::invoke_sync`).
     pub callbacks_in_call: Cell<u32>,
-    /// Numbers the outermost synchronous calls (never 0; see
-    /// `callback::FnCache`).
+    /// Changes after every outermost synchronous call in which callbacks
+    /// ran (never 0; see `callback::FnCache`).
     pub sync_epoch: Cell<u64>,
     pub fast_calls: Cell<u64>,
     pub generic_calls: Cell<u64>,
     pub errno: Cell<i32>,
+    /// `errno` of this environment's thread (`__errno_location` is constant
+    /// per thread; calling it on every foreign call cost ~1.5 ns).
+    errno_loc: *const i32,
     pub shared: Arc<Shared>,
 }
 
@@ -287,9 +308,17 @@ thread_local! {
 
 impl EnvState {
     pub fn new(raw_env: sys::napi_env) -> EnvState {
+        let shared = Arc::new(Shared {
+            alive: AtomicBool::new(true),
+            block: Block::new(),
+            tsfn: RwLock::new(None),
+            pending: Mutex::new(None),
+        });
         EnvState {
             raw_env,
-            block: Block::new(BLOCK_BYTES / 8),
+            // SAFETY: the state holds `shared`, which owns the block, for as
+            // long as it lives (the field below).
+            block: unsafe { shared.block.view() },
             plans: RefCell::default(),
             closed_names: RefCell::default(),
             deferred_frees: RefCell::default(),
@@ -297,6 +326,7 @@ impl EnvState {
             libs: RefCell::default(),
             pending_unmaps: RefCell::default(),
             unmaps_pending: Cell::new(false),
+            outer_work: Cell::new(false),
             callbacks: RefCell::default(),
             callback_sigs: RefCell::default(),
             callbacks_in_call: Cell::new(0),
@@ -304,13 +334,8 @@ impl EnvState {
             fast_calls: Cell::new(0),
             generic_calls: Cell::new(0),
             errno: Cell::new(0),
-            shared: Arc::new(Shared {
-                alive: AtomicBool::new(true),
-                sync_depth: AtomicU32::new(0),
-                tsfn: RwLock::new(None),
-                pending: Mutex::new(None),
-                has_pending: AtomicBool::new(false),
-            }),
+            errno_loc: crate::memory::errno_location(),
+            shared,
         }
     }
 
@@ -369,7 +394,7 @@ impl EnvState {
     }
 
     pub fn current_ptr() -> *const EnvState {
-        CURRENT.with(|c| c.get())
+        CURRENT.try_with(|c| c.get()).unwrap_or(std::ptr::null())
     }
 
     /// Runs `f` with this thread's environment state.
@@ -431,6 +456,7 @@ impl EnvState {
                 id: 0, // set below
                 fn_ptr: plan.fn_ptr,
                 float_ret: m.float_ret,
+                xmm: crate::invoke::xmm_class(m.nxmm),
                 norm: Norm::of(&plan.ret),
             }),
             _ => None,
@@ -452,7 +478,7 @@ impl EnvState {
     /// Frees plan `id` (its JS function was collected), or defers that while
     /// a synchronous call runs. Returns how many plans were freed.
     pub fn free_plan(&self, id: u32) -> usize {
-        if self.shared.sync_depth.load(Ordering::Relaxed) > 0 {
+        if self.sync_depth() > 0 {
             self.deferred_frees.borrow_mut().push(id);
             return 0;
         }
@@ -525,23 +551,86 @@ impl EnvState {
             .ok_or_else(|| Error::library_closed(format!("no open library with id {id}")))
     }
 
-    pub fn enter_sync(&self) {
-        let d = &self.shared.sync_depth;
+    /// How many synchronous foreign calls this thread is inside.
+    #[inline(always)]
+    pub fn sync_depth(&self) -> u32 {
+        self.block.ctrl(Ctrl::Depth).load(Ordering::Relaxed)
+    }
+
+    /// Whether another thread left an error for the next call to throw
+    /// (see `Shared::take_pending`).
+    #[inline(always)]
+    pub fn has_pending(&self) -> bool {
+        self.block.ctrl(Ctrl::Pending).load(Ordering::Relaxed) != 0
+    }
+
+    /// Saves `errno` as the last foreign call left it (`ffi.errno()`).
+    #[inline(always)]
+    pub fn capture_errno(&self) {
+        // SAFETY: `errno_loc` is the errno slot of the thread that made this
+        // state (`new` runs in the environment's module init or, in tests,
+        // on the test's thread), and only that thread uses it: Node runs an
+        // environment's entries on its own thread (`for_env`). A thread's
+        // errno slot lives as long as the thread.
+        self.errno.set(unsafe { self.errno_loc.read() });
+    }
+
+    /// Marks the start of a synchronous foreign call on this thread; returns
+    /// the depth to hand back to [`EnvState::leave_sync`]. The hot path pays
+    /// two plain accesses here: what must happen once per outermost call
+    /// (a new callback epoch, unmapping closed libraries) is done by
+    /// `leave_sync`, and only when `outer_work` says there is some.
+    #[inline(always)]
+    pub fn enter_sync(&self) -> u32 {
+        let d = self.block.ctrl(Ctrl::Depth);
         let depth = d.load(Ordering::Relaxed);
-        if depth == 0 {
+        d.store(depth + 1, Ordering::Release);
+        depth
+    }
+
+    /// Ends the call [`EnvState::enter_sync`] began (`depth` is what it
+    /// returned: calls nest, so the depth is back to it now).
+    #[inline(always)]
+    pub fn leave_sync(&self, depth: u32) {
+        if self.leave_sync_deferred(depth) {
+            self.finish_outermost();
+        }
+    }
+
+    /// [`EnvState::leave_sync`] without its cold part: returns whether the
+    /// caller must run [`EnvState::finish_outermost`] (the hot entry does,
+    /// outside the code that cannot panic).
+    #[inline(always)]
+    pub fn leave_sync_deferred(&self, depth: u32) -> bool {
+        self.block.ctrl(Ctrl::Depth).store(depth, Ordering::Release);
+        depth == 0 && self.outer_work.get()
+    }
+
+    /// Work left for when the outermost synchronous call returns: callbacks
+    /// ran during it (their cached function handles die with it: new
+    /// epoch), or libraries closed during it wait to be unmapped.
+    #[cold]
+    #[inline(never)]
+    pub fn finish_outermost(&self) {
+        if !self.outer_work.replace(false) {
+            return;
+        }
+        if self.callbacks_in_call.get() != 0 {
             self.callbacks_in_call.set(0);
             self.sync_epoch.set(self.sync_epoch.get().wrapping_add(1).max(1));
         }
-        d.store(depth + 1, Ordering::Release);
-    }
-
-    pub fn leave_sync(&self) {
-        let d = &self.shared.sync_depth;
-        let depth = d.load(Ordering::Relaxed).saturating_sub(1);
-        d.store(depth, Ordering::Release);
-        if depth == 0 && self.unmaps_pending.get() {
+        if self.unmaps_pending.get() {
             self.unmap_pending();
         }
+    }
+
+    /// Notes that a callback runs inside the current synchronous call (see
+    /// `finish_outermost`); returns how many did before it.
+    pub fn note_callback_in_call(&self) -> u32 {
+        let n = self.callbacks_in_call.get();
+        self.callbacks_in_call.set(n.saturating_add(1));
+        self.outer_work.set(true);
+        n
     }
 
     /// Unmaps `lib` (closed: `LoadedLib::mark_closed`) once none of its code
@@ -552,9 +641,10 @@ impl EnvState {
     /// synchronous call returns (`leave_sync`), and `LoadedLib::close_if_idle`
     /// waits for the library's async calls.
     pub fn unmap_when_idle(&self, lib: Rc<LoadedLib>) -> Result<()> {
-        if self.shared.sync_depth.load(Ordering::Relaxed) > 0 {
+        if self.sync_depth() > 0 {
             self.pending_unmaps.borrow_mut().push(lib);
             self.unmaps_pending.set(true);
+            self.outer_work.set(true);
             return Ok(());
         }
         lib.close_if_idle()
@@ -623,14 +713,14 @@ mod tests {
     fn closing_a_library_during_a_synchronous_call_unmaps_it_when_the_call_returns() {
         let st = EnvState::new(std::ptr::null_mut());
         let lib = Rc::new(LoadedLib::open(None, 2).unwrap());
-        st.enter_sync();
-        st.enter_sync(); // a nested call (from a callback)
+        let d0 = st.enter_sync();
+        let d1 = st.enter_sync(); // a nested call (from a callback)
         lib.mark_closed();
         st.unmap_when_idle(lib.clone()).unwrap();
         assert!(lib.is_closed() && !lib.is_unmapped());
-        st.leave_sync();
+        st.leave_sync(d1);
         assert!(!lib.is_unmapped(), "the outer call is still running");
-        st.leave_sync();
+        st.leave_sync(d0);
         assert!(lib.is_unmapped());
         // Async calls in flight keep it too; the last one unmaps it.
         let lib = Rc::new(LoadedLib::open(None, 2).unwrap());

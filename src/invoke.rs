@@ -157,17 +157,33 @@ pub fn normalize(ret: &TypeDesc, raw: u64) -> u64 {
 /// otherwise as for [`call`].
 #[cfg(all(target_arch = "x86_64", unix))]
 #[inline(always)]
-pub unsafe fn call_registers(fn_ptr: usize, float_ret: bool, norm: Norm, args: *const u64) -> u64 {
+pub unsafe fn call_registers(fn_ptr: usize, float_ret: bool, xmm: u8, norm: Norm, args: *const u64) -> u64 {
     // SAFETY: forwarded from this function's contract.
-    norm.apply(unsafe { fast::call_registers(fn_ptr, float_ret, args) })
+    norm.apply(unsafe { fast::call_registers(fn_ptr, float_ret, xmm, args) })
+}
+
+/// How many SSE registers the hot path loads for `nxmm` SSE-class
+/// arguments: 0, 4 or 8.
+pub fn xmm_class(nxmm: u8) -> u8 {
+    match nxmm {
+        0 => 0,
+        1..=4 => 4,
+        _ => 8,
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", unix))]
 mod fast {
     use crate::plan::FastMap;
 
-    type IntFn = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64, f64, f64, f64, f64) -> u64;
-    type FltFn = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64, f64, f64, f64, f64) -> f64;
+    use super::xmm_class;
+
+    type I0 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64) -> u64;
+    type F0 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64) -> f64;
+    type I4 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64) -> u64;
+    type F4 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64) -> f64;
+    type I8 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64, f64, f64, f64, f64) -> u64;
+    type F8 = unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64, f64, f64, f64, f64) -> f64;
 
     /// # Safety
     /// `f` must be a non-variadic System V function whose parameters are
@@ -185,24 +201,41 @@ mod fast {
             regs[super::super::plan::REG_XMM_BASE + j] = args[i as usize];
         }
         // SAFETY: `regs` holds the 14 slots; the rest is the caller's contract.
-        unsafe { call_registers(f, m.float_ret, regs.as_ptr()) }
+        unsafe { call_registers(f, m.float_ret, xmm_class(m.nxmm), regs.as_ptr()) }
     }
 
-    /// Calls `f` with registers loaded from 14 consecutive slots.
+    /// Calls `f` with the integer registers loaded from slots 0..6 and
+    /// `xmm` SSE registers (0, 4 or 8: [`xmm_class`]) from slots 6...
+    /// Loading fewer SSE registers is measurably cheaper (~2 ns of a ~28 ns
+    /// call here for the 8 an integer-only signature does not need).
     ///
     /// # Safety
     /// As for [`super::call_registers`].
     #[inline(always)]
-    pub unsafe fn call_registers(f: usize, float_ret: bool, args: *const u64) -> u64 {
+    pub unsafe fn call_registers(f: usize, float_ret: bool, xmm: u8, args: *const u64) -> u64 {
         // SAFETY: the caller guarantees 14 readable slots.
         let a = |i: usize| unsafe { args.add(i).read() };
         let x = |i: usize| f64::from_bits(a(super::super::plan::REG_XMM_BASE + i));
-        if float_ret {
-            // SAFETY: see the contract; `f` is non-null (Plan::new).
-            let fp = unsafe { std::mem::transmute::<usize, FltFn>(f) };
-            // SAFETY: register-only call per the contract.
-            unsafe {
-                fp(
+        // SAFETY: every call below is a register-only call per the
+        // contract: `f` is non-null (Plan::new) and takes at most 6
+        // integer-class and `xmm` SSE-class arguments; the registers it does
+        // not declare are ignored; the return type matches `float_ret`.
+        unsafe {
+            if xmm == 0 {
+                if float_ret {
+                    std::mem::transmute::<usize, F0>(f)(a(0), a(1), a(2), a(3), a(4), a(5)).to_bits()
+                } else {
+                    std::mem::transmute::<usize, I0>(f)(a(0), a(1), a(2), a(3), a(4), a(5))
+                }
+            } else if xmm <= 4 {
+                if float_ret {
+                    std::mem::transmute::<usize, F4>(f)(a(0), a(1), a(2), a(3), a(4), a(5), x(0), x(1), x(2), x(3))
+                        .to_bits()
+                } else {
+                    std::mem::transmute::<usize, I4>(f)(a(0), a(1), a(2), a(3), a(4), a(5), x(0), x(1), x(2), x(3))
+                }
+            } else if float_ret {
+                std::mem::transmute::<usize, F8>(f)(
                     a(0),
                     a(1),
                     a(2),
@@ -218,14 +251,9 @@ mod fast {
                     x(6),
                     x(7),
                 )
-            }
-            .to_bits()
-        } else {
-            // SAFETY: see the contract; `f` is non-null (Plan::new).
-            let fp = unsafe { std::mem::transmute::<usize, IntFn>(f) };
-            // SAFETY: register-only call per the contract.
-            unsafe {
-                fp(
+                .to_bits()
+            } else {
+                std::mem::transmute::<usize, I8>(f)(
                     a(0),
                     a(1),
                     a(2),

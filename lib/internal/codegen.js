@@ -262,7 +262,7 @@ function startAsync(keep, decode, rb, cb) {
 }
 
 const helpers = {
-  I32, U32, F32, F64, I64, U64, S, call: native.call, argCount, cvInt, cvFloat, cvBool, w64,
+  I32, U32, F32, F64, I64, U64, S, call: native.call, callNorm: native.callNorm, argCount, cvInt, cvFloat, cvBool, w64,
   ptrArg, strArg, strCached, aggArg, caggArg, customArg, allocPooled: ref._internal.allocPooled, retCustom, retPtr, retI64, retU64, startAsync, kAddr, addressOf,
   notePointerArg: ref._internal.notePointerArg,
 };
@@ -371,6 +371,11 @@ function retCode(kind) {
   }
 }
 
+// Result kinds whose value JavaScript reads straight from the unnormalised
+// return register: 32-bit integers from its low half (I32/U32), 64-bit
+// values, pointers and doubles whole; void reads nothing.
+const RAW_RESULT_KINDS = new Set(['i32', 'u32', 'i64', 'u64', 'f64', 'p', 'v']);
+
 /**
  * Register layout of the fast path (src/plan.rs REG_XMM_BASE): the k-th
  * integer-class argument goes to slot k, the j-th float/double to slot 6 + j.
@@ -432,12 +437,16 @@ function generate(sig) {
     ? `const rb = allocPooled(RSIZE); { let p = rb[kAddr]; if (p === undefined) p = addressOf(NAME, -1, rb); ${writeAddr('p', 2)} }`
     : '';
   const safeName = String(sig.name).replace(/[^A-Za-z0-9_$]/g, '_');
+  // The engine's `call` leaves the return register as C left it, which is
+  // what `ret` reads for these kinds; every other result goes through
+  // `callNorm` (8/16-bit integers, bool and float are normalised first).
+  const callee = RAW_RESULT_KINDS.has(retKind) ? 'call' : 'callNorm';
   // synchronous wrapper
   let body = `  if (arguments.length !== ${n}) argCount(NAME, ${n}, arguments.length);\n`;
   if (needsFrame) {
-    body += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n`;
+    body += `  const t0 = S.top, q0 = S.pinned.length;\n  try {\n  ${retPrep}\n${args}\n  I32[0] = ID;\n  const r = ${callee}();\n  return ${ret};\n  } finally { S.top = t0; if (S.pinned.length !== q0) S.pinned.length = q0; }\n`;
   } else {
-    body += `${args}\n  I32[0] = ID;\n  const r = call();\n  return ${ret};\n`;
+    body += `${args}\n  I32[0] = ID;\n  const r = ${callee}();\n  return ${ret};\n`;
   }
   // decoder for async results
   const decoder = `function decode(r, rb) { return ${ret}; }\n`;
