@@ -386,6 +386,8 @@ export interface Stats {
   functions: number;
   /** Open libraries. */
   libraries: number;
+  /** Callbacks (in this process, ever) whose C entry is one of reffi's own stubs, not a libffi closure. */
+  callbackStubs: number;
 }
 export declare function stats(): Stats;
 

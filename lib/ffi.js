@@ -726,10 +726,14 @@ function errno() {
   return native.errno();
 }
 
-/** Which call path ran, for tests: {fast, generic} call counts and live objects. */
+/**
+ * Which call path ran, for tests: {fast, generic} call counts, live
+ * objects, and `callbackStubs`: callbacks (in this process, ever) whose C
+ * entry is one of reffi's own stubs rather than a libffi closure.
+ */
 function stats() {
-  const [fast, generic, callbacks, functions, libraries] = native.stats();
-  return { fast, generic, callbacks, functions, libraries };
+  const [fast, generic, callbacks, functions, libraries, callbackStubs] = native.stats();
+  return { fast, generic, callbacks, functions, libraries, callbackStubs };
 }
 
 /** Declares C types and prototypes from a block of C declarations (lib/cdecl.js, docs/cdecl.md). */

@@ -426,6 +426,7 @@ entry!(js_stats, 0, |env, st, _a| {
         env.number(st.callbacks.borrow().live() as f64)?,
         env.number(st.plans.borrow().live() as f64)?,
         env.number(st.libs.borrow().live() as f64)?,
+        env.number(crate::trampoline::used() as f64)?,
     ];
     env.array(&items)
 });

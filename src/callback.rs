@@ -79,6 +79,11 @@ pub struct CallbackSig {
     /// wrapper takes no arguments, reads them from the argument block and
     /// writes its result there (no Node-API value conversions at all).
     block: Option<BlockSig>,
+    /// Where each argument arrives when every argument travels in a
+    /// register and the result is a scalar or void
+    /// (`trampoline::register_map`): callbacks of it use our own entry stubs
+    /// (`trampoline.rs`) instead of libffi closures while stubs last.
+    regs: Option<Vec<u8>>,
     cif: Cif,
     /// Released callbacks of this signature, oldest first (see
     /// [`TOMBSTONE_QUARANTINE`]). Touched only on the owner thread, at
@@ -100,9 +105,10 @@ unsafe impl Send for CallbackSig {}
 // SAFETY: see above: the cif is immutable after construction.
 unsafe impl Sync for CallbackSig {}
 
-/// The libffi closure of one callback: its writable half and its code.
+/// The C entry of one callback: a libffi closure (its writable half and its
+/// code), or one of our stubs (`closure` null).
 struct Native {
-    _closure: *mut ffi_closure,
+    closure: *mut ffi_closure,
     code: usize,
 }
 // SAFETY: written once in `create` and only read afterwards (by libffi,
@@ -118,6 +124,8 @@ pub struct CallbackCore {
     shared: Arc<Shared>,
     hub: Arc<Hub>,
     owner: usize,
+    /// The environment's thread.
+    owner_thread: libc::pthread_t,
     raw_env: usize,
     sig: Arc<CallbackSig>,
     /// Weak reference to the JS function (the JS callback object holds it
@@ -180,8 +188,10 @@ impl CallbackCore {
             // to tell; C gets zero.
             return;
         }
-        let cur = EnvState::current_ptr();
-        let on_owner = cur as usize == self.owner;
+        // (`pthread_self` reads the thread pointer; the thread-local lookup
+        // of `EnvState::current_ptr` is a `__tls_get_addr` call.)
+        // SAFETY: `pthread_self` has no preconditions.
+        let on_owner = unsafe { libc::pthread_self() } == self.owner_thread;
         if !on_owner && self.hub.exiting.load(Ordering::Acquire) {
             // The JS thread is exiting and will never serve the queue again.
             return;
@@ -203,9 +213,13 @@ impl CallbackCore {
             // SAFETY: we are on the environment's own thread, inside a foreign
             // call it made, so its napi_env is valid here.
             let env = unsafe { Env::from_raw(self.raw_env as sys::napi_env) };
-            // SAFETY: `cur` is this thread's CURRENT state and equals the
-            // owner (non-null), alive while its thread runs.
-            self.invoke_sync(&env, unsafe { &*cur }, ret, args);
+            // SAFETY: `owner` is the state of the environment whose thread
+            // this is (`owner_thread`). Checked above, that environment is
+            // alive, and its state is freed only on this thread, after
+            // `alive` is cleared (`EnvState::uninstall`), so it outlives this
+            // call. (A new thread with a recycled pthread_t would see a dead
+            // environment's `alive` cleared first.)
+            self.invoke_sync(&env, unsafe { &*(self.owner as *const EnvState) }, ret, args);
         } else {
             self.via_event_loop(ret, args);
         }
@@ -431,8 +445,14 @@ impl CallbackCore {
 
 fn zero_ret(ret: *mut c_void, size: usize) {
     if !ret.is_null() {
-        // SAFETY: libffi's result buffer holds at least max(size, ffi_arg).
-        unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, size.max(8)) };
+        if size <= 8 {
+            // SAFETY: libffi's result buffer holds at least an ffi_arg (8
+            // bytes); one store instead of a memset call.
+            unsafe { ret.cast::<u64>().write_unaligned(0) };
+        } else {
+            // SAFETY: libffi's result buffer holds at least `size` bytes.
+            unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, size) };
+        }
     }
 }
 
@@ -853,6 +873,14 @@ fn signature(st: &EnvState, ret_src: &str, args_src: &str, block: bool) -> Resul
         None
     };
     let ret_size = ret.layout()?.size;
+    let regs = if ret == TypeDesc::Void || BlockScalar::of(&ret).is_some() {
+        crate::trampoline::register_map(
+            args.iter()
+                .map(|a| BlockScalar::of(a).map(|_| matches!(a, TypeDesc::F32 | TypeDesc::F64))),
+        )
+    } else {
+        None
+    };
     let cif = Cif::try_new(ffi_args, ret.to_ffi()?)
         .map_err(|e| Error::unsupported(&format!("libffi cannot prepare the callback: {e:?}")))?;
     let sig = Arc::new(CallbackSig {
@@ -860,6 +888,7 @@ fn signature(st: &EnvState, ret_src: &str, args_src: &str, block: bool) -> Resul
         ret,
         ret_size,
         block,
+        regs,
         cif,
         tombstones: Mutex::new(VecDeque::new()),
     });
@@ -898,41 +927,100 @@ pub fn create(
         debug_assert_eq!(id, core.id());
         return Ok(core);
     }
-    let (closure, code) = libffi::low::closure_alloc();
-    if closure.is_null() {
-        return Err(Error::internal("libffi could not allocate a closure"));
-    }
     let js = weak_reference(env, f)?;
     let mut slab = st.callbacks.borrow_mut();
-    let core = Arc::new(CallbackCore {
-        id: AtomicU32::new(slab.next_id()),
-        alive: AtomicBool::new(true),
-        shared: st.shared.clone(),
-        hub,
-        owner: st as *const EnvState as usize,
-        raw_env: st.raw_env as usize,
-        sig,
-        js: AtomicPtr::new(js),
-        fn_cache: AtomicPtr::new(null_mut()),
-        fn_epoch: AtomicU64::new(0),
-        native: Native {
-            _closure: closure,
-            code: code.0 as usize,
-        },
+    let core = Arc::new_cyclic(|me| {
+        // The core's final address: a stub's data, libffi's user data.
+        let data = me.as_ptr() as *const c_void;
+        let stub = sig
+            .regs
+            .as_ref()
+            .and_then(|_| crate::trampoline::allocate(data))
+            .map(|code| Native {
+                closure: null_mut(),
+                code,
+            });
+        let native = stub.unwrap_or_else(|| {
+            let (closure, code) = libffi::low::closure_alloc();
+            Native {
+                closure,
+                code: code.0 as usize,
+            }
+        });
+        CallbackCore {
+            id: AtomicU32::new(slab.next_id()),
+            alive: AtomicBool::new(true),
+            shared: st.shared.clone(),
+            hub,
+            owner: st as *const EnvState as usize,
+            // SAFETY: `pthread_self` has no preconditions; `create` runs on
+            // the environment's thread.
+            owner_thread: unsafe { libc::pthread_self() },
+            raw_env: st.raw_env as usize,
+            sig,
+            js: AtomicPtr::new(js),
+            fn_cache: AtomicPtr::new(null_mut()),
+            fn_epoch: AtomicU64::new(0),
+            native,
+        }
     });
+    if core.native.code == 0 {
+        core.release(env);
+        return Err(Error::internal("libffi could not allocate a closure"));
+    }
+    // The C entry's reference, never given back (the tombstone rule).
     let user = Arc::into_raw(core.clone()) as *mut c_void;
-    // SAFETY: `closure` was just allocated for `code`; the cif lives in the
-    // signature, which the core holds, and `user` keeps the core alive
-    // forever (the tombstone rule), so both outlive every call of the code.
-    let status = unsafe {
-        libffi::raw::ffi_prep_closure_loc(closure, core.sig.cif.as_raw_ptr(), Some(trampoline), user, code.0)
-    };
-    if status != libffi::raw::ffi_status_FFI_OK {
-        return Err(Error::internal("libffi could not prepare the closure"));
+    if !core.native.closure.is_null() {
+        // SAFETY: `closure` was just allocated for `code`; the cif lives in
+        // the signature, which the core holds, and `user` keeps the core
+        // alive forever, so both outlive every call of the code.
+        let status = unsafe {
+            libffi::raw::ffi_prep_closure_loc(
+                core.native.closure,
+                core.sig.cif.as_raw_ptr(),
+                Some(trampoline),
+                user,
+                core.native.code as *mut c_void,
+            )
+        };
+        if status != libffi::raw::ffi_status_FFI_OK {
+            core.release(env);
+            return Err(Error::internal("libffi could not prepare the closure"));
+        }
     }
     let id = slab.insert(core.clone());
     debug_assert_eq!(id, core.id());
     Ok(core)
+}
+
+/// The C entry of callbacks with our own stubs (`trampoline.rs`): the
+/// argument registers are saved in `regs`, the result goes to `regs.ret`.
+///
+/// # Safety
+/// `data` must be a callback core given to `trampoline::allocate` (never
+/// freed) whose signature has a register map.
+pub unsafe fn invoke_from_stub(data: *const c_void, regs: &mut crate::trampoline::RegFile) {
+    // SAFETY: the caller's contract.
+    let core = unsafe { &*(data as *const CallbackCore) };
+    let Some(map) = core.sig.regs.as_deref() else { return };
+    let mut argp = [null_mut(); 14];
+    crate::trampoline::arg_pointers(regs, map, &mut argp);
+    core.dispatch((&mut regs.ret as *mut u64).cast(), argp.as_mut_ptr());
+    // As libffi's closure entry does: a small integer result is returned
+    // extended to the whole register.
+    if let TypeDesc::Int { bytes, signed } = core.sig.ret {
+        if bytes < 8 {
+            let shift = 64 - 8 * u32::from(bytes);
+            let v = regs.ret << shift;
+            regs.ret = if signed {
+                ((v as i64) >> shift) as u64
+            } else {
+                v >> shift
+            };
+        }
+    } else if core.sig.ret == TypeDesc::Bool {
+        regs.ret &= 0xff;
+    }
 }
 
 /// Takes the oldest tombstone of signature `sig` if it holds more than

@@ -4,7 +4,7 @@
 //! `error`. Modules with `unsafe`, each small and commented: `invoke` (the
 //! jump into C), `memory` (the argument block and raw reads), `napi_env`
 //! (Node-API calls), `library` (dlopen), `callback` (closures and threads),
-//! `async_call` (thread-pool calls), `raw_values` (C ⇄ JS values),
+//! `async_call` (thread-pool calls), `trampoline` (callback entry stubs), `raw_values` (C ⇄ JS values),
 //! `env` (per-environment state), `binding` (the exported entries).
 
 pub mod async_call;
@@ -19,4 +19,5 @@ pub mod memory;
 pub mod napi_env;
 pub mod plan;
 pub mod raw_values;
+pub mod trampoline;
 pub mod types;

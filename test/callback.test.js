@@ -36,6 +36,8 @@ const lib = ffi.Library(LIB, {
   call_ptr_cb: ['int', ['pointer']],
   call_out_cb: ['int', ['pointer']],
   call_with_fn: ['int', ['pointer', 'int', 'int', 'int']],
+  call_full_regs_cb: ['double', ['pointer', 'int']],
+  call_seven_ints_cb: ['longlong', ['pointer', 'int']],
 });
 
 const libc = ffi.Library(null, {
@@ -260,6 +262,52 @@ test('small integer and bool arguments keep their sign and range', () => {
   });
   assert.strictEqual(lib.call_bool_cb(bcb, 5), 11);
   assert.strictEqual(lib.call_bool_cb(bcb, 0), 22);
+});
+
+// Callbacks whose arguments all travel in registers get reffi's own entry
+// stubs (src/trampoline.rs) instead of libffi closures; the others keep
+// libffi's.
+test('every argument register, through an entry stub', () => {
+  const before = ffi.stats().callbackStubs;
+  const seen = [];
+  const cb = ffi.Callback('double',
+    ['int8', 'double', 'uint16', 'float', 'int64', 'double', 'pointer', 'float',
+      'uint32', 'double', 'int', 'float', 'double', 'double'],
+    (a, b, c, d, e, f, p, g, h, i, j, k, l, m) => {
+      seen.push([a, b, c, d, e, f, p.length === 0 ? 'pointer' : p, g, h, i, j, k, l, m]);
+      return a + b + c + d + i + j + k + l + m;
+    });
+  assert.strictEqual(ffi.stats().callbackStubs, before + 1, 'the callback got a stub');
+  const k = 5;
+  const r = lib.call_full_regs_cb(cb, k);
+  assert.deepStrictEqual(seen, [[-5, 0.25, 60005, 1.5, 50000000000, 2.25, 'pointer', 3.5, 4000000000, 4.25, 12, 5.5,
+    6.25, 7.25]]);
+  assert.strictEqual(r, -5 + 0.25 + 60005 + 1.5 + 4.25 + 12 + 5.5 + 6.25 + 7.25);
+});
+
+test('a seventh integer argument (on the stack): a libffi closure', () => {
+  const before = ffi.stats().callbackStubs;
+  const cb = ffi.Callback('longlong', ['int', 'int', 'int', 'int', 'int', 'int', 'int'],
+    (a, b, c, d, e, f, g) => a * 1000000 + g);
+  assert.strictEqual(ffi.stats().callbackStubs, before, 'no stub for a stack argument');
+  assert.strictEqual(lib.call_seven_ints_cb(cb, 4), 4 * 1000000 + 10 + 1);
+});
+
+test('entry stubs run out: later callbacks use libffi closures and work alike', () => {
+  // In a child process, so the stubs this file's other tests take do not
+  // matter. 4096 stubs (src/trampoline.rs STUBS); 4100 live callbacks.
+  const script = `
+    const ffi = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'ffi'))});
+    const lib = ffi.Library(${JSON.stringify(LIB)}, { call_int: ['int', ['pointer', 'int']] });
+    const cbs = [];
+    for (let i = 0; i < 4100; i++) cbs.push(ffi.Callback('int', ['int'], (x) => x + i));
+    const out = [ffi.stats().callbackStubs];
+    for (const i of [0, 4095, 4096, 4099]) out.push(lib.call_int(cbs[i], 1));
+    console.log(JSON.stringify(out));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+  assert.strictEqual(r.status, 0, 'child failed: ' + r.stderr + ' signal ' + r.signal);
+  assert.deepStrictEqual(JSON.parse(r.stdout.trim()), [4096, 1, 4096, 4097, 4100]);
 });
 
 test('many mixed arguments (some on the stack)', () => {

@@ -84,6 +84,19 @@ double call_many_cb(double (*cb)(int, double, int, double, int, double, int, dou
   return cb(k, 0.5, k + 1, 1.5, k + 2, 2.5, k + 3, 3.5, k + 4, 4.5, k + 5, 5.5, k + 6, 6.5, k + 7, 7.5, k + 8, 8.5);
 }
 
+/* Exactly the argument registers: 6 integer-class (mixed widths, a
+ * pointer) and 8 SSE-class (floats and doubles); and one integer more,
+ * which goes on the stack. */
+double call_full_regs_cb(double (*cb)(int8_t, double, uint16_t, float, int64_t, double, const void *, float,
+                                      uint32_t, double, int, float, double, double),
+                         int k) {
+  return cb((int8_t)-k, 0.25, (uint16_t)(60000 + k), 1.5f, (int64_t)k * 10000000000LL, 2.25, (const void *)&k,
+            3.5f, 4000000000u, 4.25, k + 7, 5.5f, 6.25, 7.25);
+}
+long long call_seven_ints_cb(long long (*cb)(int, int, int, int, int, int, int), int k) {
+  return cb(k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6) + 1;
+}
+
 /* --- strings --------------------------------------------------------- */
 /* Passes s to cb and returns strlen of what cb returned (or -1 for NULL). */
 int call_str_cb(const char *(*cb)(const char *), const char *s) {
