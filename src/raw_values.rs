@@ -256,13 +256,15 @@ impl BlockScalar {
     ///
     /// # Safety
     /// `ret` must have at least 8 writable bytes.
+    #[inline]
     pub unsafe fn store(self, bits: u64, ret: *mut std::ffi::c_void) {
         let f = f64::from_bits(bits);
         let int = |f: f64| if f < 0.0 { f as i64 as u64 } else { f as u64 };
         let word = match self {
             BlockScalar::Int { bytes, signed } => {
                 let shift = 64 - 8 * u32::from(bytes);
-                let v = int(f);
+                // (up to 32 bits, so within i64: one conversion)
+                let v = f as i64 as u64;
                 if signed {
                     (((v << shift) as i64) >> shift) as u64
                 } else {

@@ -623,12 +623,20 @@ test('pointer arguments into the call\'s Buffer read the memory as it is now (re
 });
 
 test('one synchronous call running many callbacks, nested calls and callbacks made inside a callback', () => {
-  // Past the first 4096 callbacks of one call each callback gets its own
-  // handle scope; the JS function's handle cached for the call stays right.
+  // Past the first 65536 callbacks (4096 for callbacks that take JS
+  // arguments) of one call each callback gets its own handle scope; the JS
+  // function's handle cached for the call stays right.
   let calls = 0;
-  const inc = ffi.Callback('int', ['int'], (x) => { calls++; return x + 1; });
-  assert.strictEqual(lib.call_n_sum(inc, 20000), 20000 * 20001 / 2);
-  assert.strictEqual(calls, 20000);
+  const inc = ffi.Callback('int', ['int'], (x) => { calls++; return x % 3; });
+  assert.strictEqual(lib.call_n_sum(inc, 70000), 69999); // 23333 × (0+1+2) + 0
+  assert.strictEqual(calls, 70000);
+  const Twice = {
+    name: 'Twice', size: 4, alignment: 4, indirection: 1,
+    get: (b, o) => b.readInt32LE(o) * 2,
+    set: (b, o, v) => b.writeInt32LE(v / 2, o),
+  };
+  const viaArgs = ffi.Callback('int', [Twice], (x) => x + 2); // not the block protocol
+  assert.strictEqual(lib.call_n_sum(viaArgs, 10000), 10000 * 9999 + 20000); // Σ (2x + 2)
   // A callback whose JS calls into C again, which calls the same callback
   // (nested, same outermost call), then a different one made right there
   // (it may reuse a released callback's code: it must run its own function).
