@@ -24,6 +24,18 @@ const kKind = Symbol('reffi.kind');
 // of an allocation, so readCString() may follow the C string past it, as
 // ref-napi does.
 const kForeign = Symbol.for('reffi.foreign');
+// The `type` of reffi's own Buffers (ForeignBuffer, TypedForeignBuffer,
+// PooledBuffer), behind a `type` accessor on their prototypes: V8 does not
+// inline adding a string-named property to a typed array (a generic store
+// IC call, ~15 ns per Buffer made), while a symbol-keyed one set by the
+// constructor stays in the object. Plain Buffers get `type` as an own
+// property, as in ref-napi.
+const kType = Symbol('reffi.type');
+/** `buffer.type`, read without the accessor call on reffi's own Buffers. */
+function typeOf(buffer) {
+  const t = buffer[kType];
+  return t !== undefined ? t : buffer.type;
+}
 
 const endianness = os.endianness();
 const LE = endianness === 'LE';
@@ -154,6 +166,7 @@ class ForeignBuffer extends Uint8Array {
     super(ab, offset, length);
     this[kAddr] = addr;
     this[kForeign] = foreign;
+    this[kType] = undefined;
   }
 }
 // (Not a subclass of ForeignBuffer: a second level of derived constructor
@@ -163,13 +176,20 @@ class TypedForeignBuffer extends Uint8Array {
     super(ab, offset, length);
     this[kAddr] = addr;
     this[kForeign] = foreign;
-    this.type = type;
+    this[kType] = type;
   }
 }
 Object.setPrototypeOf(ForeignBuffer.prototype, Buffer.prototype);
 Object.setPrototypeOf(TypedForeignBuffer.prototype, Buffer.prototype);
+const typeAccessor = {
+  get() { return this[kType]; },
+  set(v) { this[kType] = v; },
+  enumerable: true,
+  configurable: true,
+};
 for (const C of [ForeignBuffer, TypedForeignBuffer]) {
   Object.defineProperty(C.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
+  Object.defineProperty(C.prototype, 'type', typeAccessor);
 }
 
 // One live instance of each shape reffi gives its Buffers. V8 holds the
@@ -249,7 +269,7 @@ function pointerConverter(length, type) {
   let region = null, base = 0, bytes = 0, slots = null, memo = null;
   const make = (addr) => typedPointerBuffer(addr, length, type);
   // (a Buffer whose memory was detached since reads 0 bytes: made anew)
-  const usable = (b) => b !== undefined && b.length === length && b.type === type;
+  const usable = (b) => b !== undefined && b.length === length && b[kType] === type;
   return (addr) => {
     if (addr === null || addr === 0) return make(0);
     const r = lastPointerArg.buf;
@@ -921,14 +941,14 @@ function getType(buffer) {
   if (!ArrayBuffer.isView(buffer) && isRevokedProxy(buffer)) {
     throw makeError('ERR_REFFI_ARG_TYPE', 'getType: expected a Buffer, got ' + describe(buffer));
   }
-  if (!buffer.type) {
+  if (!typeOf(buffer)) {
     buffer.type = {
       size: buffer.length, indirection: 1,
       get() { throw makeError('ERR_REFFI_INVALID_TYPE', 'unknown "type"; cannot get() (set buffer.type first)'); },
       set() { throw makeError('ERR_REFFI_INVALID_TYPE', 'unknown "type"; cannot set() (set buffer.type first)'); },
     };
   }
-  return coerceType(buffer.type);
+  return coerceType(typeOf(buffer));
 }
 
 function noAccessor(what, type) {
@@ -975,7 +995,11 @@ function alloc(type, value) {
     throw makeError('ERR_REFFI_INVALID_TYPE', 'alloc: type ' + (t.name || '?') + ' has no valid size (' + describe(size) + ')');
   }
   const buffer = allocPooled(size, t);
-  if (arguments.length >= 2) set(buffer, 0, value, t);
+  if (arguments.length >= 2) {
+    // (set()'s checks hold for a fresh Buffer of the type's size)
+    if (t.indirection === 1 && typeof t.set === 'function') t.set(buffer, 0, value);
+    else set(buffer, 0, value, t);
+  }
   return buffer;
 }
 
@@ -1005,11 +1029,12 @@ class PooledBuffer extends Uint8Array {
   constructor(ab, offset, size, addr, type) {
     super(ab, offset, size);
     this[kAddr] = addr;
-    this.type = type;
+    this[kType] = type;
   }
 }
 Object.setPrototypeOf(PooledBuffer.prototype, Buffer.prototype);
 Object.defineProperty(PooledBuffer.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
+Object.defineProperty(PooledBuffer.prototype, 'type', typeAccessor);
 keepShape(new PooledBuffer(new ArrayBuffer(16), 0, 16, 2 ** 40, { keeper: true }));
 
 function newPool() {
@@ -1045,7 +1070,7 @@ function allocPooled(size, type) {
 
 function deref(buffer) {
   if (ArrayBuffer.isView(buffer)) {
-    const t = buffer.type;
+    const t = typeOf(buffer);
     if (t !== null && typeof t === 'object') {
       const d = t[kDeref];
       if (d !== undefined && d.self === t && d.get === t.get && t.indirection === 1 && buffer.length >= t.size) {

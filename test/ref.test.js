@@ -734,4 +734,25 @@ describe('pointer Buffers', () => it('made by reffi are ordinary Buffers (the su
   assert.strictEqual(q.length, 0);
   assert.strictEqual(ref.address(q), ref.address(buf));
   assert.strictEqual(ref.reinterpret(q, 8).readInt32LE(4), 42);
+  // `type` reads and writes like an own property on every kind of reffi
+  // Buffer (reffi keeps it behind an accessor on its subclasses)
+  const pooled = ref.alloc('int32', 7);
+  const typed = ref.readPointer(ref.ref(ref.ref(buf)), 0, 8);
+  for (const [b, t0] of [[p, undefined], [q, undefined], [pooled, ref.types.int32], [typed, undefined]]) {
+    assert.strictEqual(b.type, t0);
+    assert.ok('type' in b);
+    b.type = ref.types.int16;
+    assert.strictEqual(b.type, ref.types.int16);
+    assert.strictEqual(ref.getType(b), ref.types.int16);
+  }
+  assert.strictEqual(pooled.deref(), 7);
+  pooled.type = ref.types.uint8;
+  assert.strictEqual(pooled.deref(), 7);
+  p.type = 'int32';
+  assert.strictEqual(p.deref(), 0);
+  assert.strictEqual(ref.get(p, 4), 42);
+  // a struct field or pointer result typed by the library keeps its type
+  const pp = ref.alloc(ref.refType('int32'), ref.alloc('int32', 9));
+  assert.strictEqual(pp.deref().type, ref.types.int32);
+  assert.strictEqual(pp.deref().deref(), 9);
 }));

@@ -240,9 +240,7 @@ function retCustom(T) {
 }
 
 function retPtr(addr, len, T) {
-  const b = addr === 0 ? ref._internal.nullBuffer() : ref._internal.pointerBuffer(addr, len);
-  b.type = T;
-  return b;
+  return ref._internal.typedPointerBuffer(addr, len, T);
 }
 
 function startAsync(keep, decode, rb, cb) {
