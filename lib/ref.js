@@ -267,10 +267,12 @@ function typedPointerBuffer(addr, length, type) {
  */
 function pointerConverter(length, type) {
   let region = null, base = 0, bytes = 0, slots = null, memo = null;
+  // Element index by shift when the size is a power of two (no division).
+  const shift = length > 0 && (length & (length - 1)) === 0 ? 31 - Math.clz32(length) : -1;
   const make = (addr) => typedPointerBuffer(addr, length, type);
   // (a Buffer whose memory was detached since reads 0 bytes: made anew)
   const usable = (b) => b !== undefined && b.length === length && b[kType] === type;
-  return (addr) => {
+  const slow = (addr) => {
     if (addr === null || addr === 0) return make(0);
     const r = lastPointerArg.buf;
     if (r !== region) {
@@ -303,6 +305,18 @@ function pointerConverter(length, type) {
       memo.set(addr, b);
     }
     return b;
+  };
+  // The fast path, small enough to inline: an element of the current
+  // region seen before.
+  return (addr) => {
+    if (slots !== null && lastPointerArg.buf === region && shift >= 0) {
+      const off = addr - base;
+      if (off >= 0 && off < bytes && (off & (length - 1)) === 0) {
+        const b = slots[off >> shift];
+        if (b !== undefined && b.length === length && b[kType] === type) return b;
+      }
+    }
+    return slow(addr);
   };
 }
 
@@ -1068,6 +1082,8 @@ function allocPooled(size, type) {
   return new PooledBuffer(pool, off, size, poolBase + off, type);
 }
 
+// deref() is split so that its fast path is small enough for V8 to inline
+// into the caller (a qsort comparator's `a.deref() - b.deref()`).
 function deref(buffer) {
   if (ArrayBuffer.isView(buffer)) {
     const t = typeOf(buffer);
@@ -1078,6 +1094,10 @@ function deref(buffer) {
       }
     }
   }
+  return derefSlow(buffer);
+}
+
+function derefSlow(buffer) {
   checkBuffer('deref', buffer);
   const type = getType(buffer);
   // The common case: a one-level pointer Buffer that holds a whole value
