@@ -28,13 +28,20 @@ struct Job {
     result: u64,
     errno: i32,
     fast: bool,
-    callback: sys::napi_ref,
+    /// Handed back to `asyncDone` (the JS side's table of pending calls).
+    id: u32,
     work: sys::napi_async_work,
 }
 
-/// Starts an async call of the plan whose id is in the block; `cb` is called
-/// with the converted return value (see `RetMode`) once it completes.
-pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
+/// Starts an async call of the plan whose id is in the block; the
+/// environment's `asyncDone` (see `EnvState::async_done`) is called with
+/// `call_id`, an error or null, and the converted return value (see `RetMode`)
+/// once it completes. One JS function for every call, referenced once: a
+/// reference per call is a V8 global handle made and destroyed.
+pub fn start(env: &Env, st: &EnvState, call_id: u32) -> Result<()> {
+    if st.async_done.get().is_null() {
+        return Err(Error::internal("async calls are not set up (setAsyncDone)"));
+    }
     let id = st.block.read(crate::env::SLOT_ID) as u32;
     let plan = st.plan(id)?;
     if let Some(lib) = &plan.lib {
@@ -69,7 +76,6 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
         }
     }
     let ret_dest = st.block.read(SLOT_RET) as usize;
-    let callback = env.reference(cb)?;
     let name = env.string_value("reffi:async")?;
     let job = Box::new(Job {
         plan,
@@ -79,7 +85,7 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
         result: 0,
         errno: 0,
         fast: false,
-        callback,
+        id: call_id,
         work: null_mut(),
     });
     if let Some(lib) = &job.plan.lib {
@@ -103,7 +109,6 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
         // SAFETY: the work was not created, so `complete` will not run.
         let job = unsafe { Box::from_raw(data) };
         finish_lib(&job.plan);
-        env.delete_reference(job.callback);
         return Err(Error::internal("could not create async work"));
     }
     // SAFETY: `data` is live until `complete`; only this thread touches it now.
@@ -116,7 +121,6 @@ pub fn start(env: &Env, st: &EnvState, cb: sys::napi_value) -> Result<()> {
         // SAFETY: `work` belongs to this env and is not queued.
         unsafe { sys::napi_delete_async_work(env.raw(), work) };
         finish_lib(&job.plan);
-        env.delete_reference(job.callback);
         return Err(Error::internal("could not queue async work"));
     }
     Ok(())
@@ -174,9 +178,9 @@ unsafe extern "C" fn complete(env: sys::napi_env, status: sys::napi_status, data
             } else {
                 st.generic_calls.set(st.generic_calls.get() + 1);
             }
-            let Ok(scope) = env.open_scope() else { return Ok(()) };
+            // (Node runs this inside a handle scope of its own.)
             let r = (|| -> Result<()> {
-                let cb = env.deref(job.callback)?;
+                let done = env.deref(st.async_done.get())?;
                 let ok = status == sys::Status::napi_ok;
                 let err = if ok {
                     env.null()
@@ -190,14 +194,12 @@ unsafe extern "C" fn complete(env: sys::napi_env, status: sys::napi_status, data
                 };
                 // Scalars travel through the block's return slot (null handle).
                 let value = if value.is_null() { env.undefined() } else { value };
-                let _ = env.call(cb, &[err, value]);
+                let _ = env.call(done, &[env.uint32(job.id)?, err, value]);
                 Ok(())
             })();
-            env.delete_reference(job.callback);
             if r.is_err() || env.exception_pending() {
                 env.report_pending_as_uncaught();
             }
-            env.close_scope(scope);
             Ok(())
         });
     }));

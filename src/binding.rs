@@ -288,8 +288,23 @@ unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> na
     finish(&env, r)
 }
 
+// callAsync(id): starts the call in the block; `asyncDone(id, err, value)`
+// runs when it completes.
 entry!(js_call_async, 1, |env, st, a| {
-    crate::async_call::start(&env, st, a[0])?;
+    let id = env.i32(a[0], "async call id")?;
+    crate::async_call::start(&env, st, id as u32)?;
+    Ok(null_mut())
+});
+
+// setAsyncDone(fn): the completion function of this environment's async calls.
+entry!(js_set_async_done, 1, |env, st, a| {
+    if env.type_of(a[0]) != crate::napi_env::JsType::Function {
+        return Err(Error::arg_type("setAsyncDone needs a function"));
+    }
+    let old = st.async_done.replace(env.reference(a[0])?);
+    if !old.is_null() {
+        env.delete_reference(old);
+    }
     Ok(null_mut())
 });
 
@@ -463,9 +478,18 @@ entry!(js_cdecl_parse, 4, |env, _st, a| {
 
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `arg` is the pointer `install` returned in `init`; Node
-        // runs this hook once, at environment teardown.
-        unsafe { EnvState::uninstall(arg.cast()) };
+        let st = arg.cast::<EnvState>();
+        // SAFETY: `arg` is the pointer `install` returned in `init`, live
+        // until `uninstall` below; the env is still usable for deleting its
+        // references in a cleanup hook.
+        unsafe {
+            let done = (*st).async_done.replace(null_mut());
+            if !done.is_null() {
+                sys::napi_delete_reference((*st).raw_env, done);
+            }
+        }
+        // SAFETY: as above; Node runs this hook once, at environment teardown.
+        unsafe { EnvState::uninstall(st) };
     }));
 }
 
@@ -479,10 +503,11 @@ fn init(exports: JsObject, env: napi::Env) -> napi::Result<()> {
     // SAFETY: the hook runs once at teardown and frees `st`.
     unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(cleanup), st.cast()) };
     let r = (|| -> Result<()> {
-        let fns: [(&str, sys::napi_callback); 21] = [
+        let fns: [(&str, sys::napi_callback); 22] = [
             ("call", Some(js_call)),
             ("callNorm", Some(js_call_norm)),
             ("callAsync", Some(js_call_async)),
+            ("setAsyncDone", Some(js_set_async_done)),
             ("copyString", Some(js_copy_string)),
             ("prepare", Some(js_prepare)),
             ("freePlan", Some(js_free_plan)),

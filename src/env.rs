@@ -292,6 +292,10 @@ pub struct EnvState {
     pub fast_calls: Cell<u64>,
     pub generic_calls: Cell<u64>,
     pub errno: Cell<i32>,
+    /// The JS function that completes `.async()` calls (`asyncDone` in
+    /// `lib/internal/codegen.js`), referenced once per environment
+    /// (`setAsyncDone`) instead of a new closure once per call.
+    pub async_done: Cell<sys::napi_ref>,
     /// `errno` of this environment's thread (`__errno_location` is constant
     /// per thread; calling it on every foreign call cost ~1.5 ns).
     errno_loc: *const i32,
@@ -334,6 +338,7 @@ impl EnvState {
             fast_calls: Cell::new(0),
             generic_calls: Cell::new(0),
             errno: Cell::new(0),
+            async_done: Cell::new(std::ptr::null_mut()),
             errno_loc: crate::memory::errno_location(),
             shared,
         }

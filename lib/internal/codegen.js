@@ -243,10 +243,24 @@ function retPtr(addr, len, T) {
   return ref._internal.typedPointerBuffer(addr, len, T);
 }
 
+// Pending `.async()` calls by id. The engine calls asyncDone(id, err, raw)
+// when one completes: one JS function referenced once per environment
+// instead of a reference to a new closure per call.
+const asyncPending = [];
+const asyncFree = [];
+function asyncDone(id, err, raw) {
+  const f = asyncPending[id];
+  asyncPending[id] = undefined;
+  asyncFree.push(id);
+  f(err, raw);
+}
+native.setAsyncDone(asyncDone);
+
 function startAsync(keep, decode, rb, cb) {
   let promise, resolve, reject;
   if (cb === undefined) promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-  native.callAsync(function onComplete(err, raw) {
+  const id = asyncFree.length > 0 ? asyncFree.pop() : asyncPending.length;
+  asyncPending[id] = function onComplete(err, raw) {
     let e = err, val;
     if (!e) {
       try { val = decode(raw, rb); } catch (x) { e = x; }
@@ -255,7 +269,14 @@ function startAsync(keep, decode, rb, cb) {
     if (cb !== undefined) {
       if (e) cb(e); else cb(null, val);
     } else if (e) reject(e); else resolve(val);
-  });
+  };
+  try {
+    native.callAsync(id);
+  } catch (e) {
+    asyncPending[id] = undefined;
+    asyncFree.push(id);
+    throw e;
+  }
   return promise;
 }
 
