@@ -119,6 +119,26 @@ function strCached(w) {
   return BLOCK_ADDRESS + start;
 }
 
+/**
+ * A string of up to STR_LOOP_MAX characters not seen last time at this
+ * argument: copied by a JS loop if it is ASCII (else -1: strArg), and
+ * remembered in the memo `sc`.
+ */
+function strShort(v, sc) {
+  const n = v.length, start = S.top;
+  if (start + n + 1 > BLOCK_BYTES) return -1;
+  for (let j = 0; j < n; j++) {
+    const c = v.charCodeAt(j);
+    if (c > 0x7f) return -1;
+    U8[start + j] = c;
+  }
+  U8[start + n] = 0;
+  sc.s = v;
+  sc.w = null;
+  S.top = (start + n + 8) & ~7;
+  return BLOCK_ADDRESS + start;
+}
+
 function heapString(s) {
   const b = Buffer.from(s + '\0', 'utf8');
   S.pinned.push(b);
@@ -282,7 +302,7 @@ function startAsync(keep, decode, rb, cb) {
 
 const helpers = {
   I32, U32, F32, F64, I64, U64, S, call: native.call, callNorm: native.callNorm, argCount, cvInt, cvFloat, cvBool, w64,
-  ptrArg, strArg, strCached, aggArg, caggArg, customArg, allocPooled: ref._internal.allocPooled, retCustom, retPtr, retI64, retU64, startAsync, kAddr, addressOf,
+  ptrArg, strArg, strShort, strCached, aggArg, caggArg, customArg, allocPooled: ref._internal.allocPooled, retCustom, retPtr, retI64, retU64, startAsync, kAddr, addressOf,
   notePointerArg: ref._internal.notePointerArg,
 };
 const helperNames = Object.keys(helpers);
@@ -340,8 +360,10 @@ function argCode(kind, i, slot) {
         `  if (v && p !== 0 && ${a}.length !== 0) notePointerArg(${a}, p); ${writeAddr('p', o)} }`;
     case 's':
       // SC<i>: this argument's last string and, once the same string came
-      // twice in a row, its bytes as words (see strArg / strCached).
-      return `{ let p = ${a} === SC${i}.s && SC${i}.w !== null ? strCached(SC${i}.w) : -1;\n` +
+      // twice in a row, its bytes as words (see strArg / strCached). A new
+      // short ASCII string takes strShort, small enough to be inlined.
+      return `{ let p = ${a} === SC${i}.s ? (SC${i}.w !== null ? strCached(SC${i}.w) : -1) :\n` +
+        `    typeof ${a} === 'string' && ${a}.length <= ${STR_LOOP_MAX} ? strShort(${a}, SC${i}) : -1;\n` +
         `  if (p < 0) p = strArg(NAME, ${i}, ${a}, SC${i}); ${writeAddr('p', o)} }`;
     case 'agg':
       return `{ const p = aggArg(NAME, ${i}, ${a}, T${i}); ${writeAddr('p', o)} }`;
