@@ -325,8 +325,12 @@ function writeAddr(p, o) {
   return `I32[${o}] = ${p}; I32[${o + 1}] = ${p} / 4294967296;`;
 }
 
-/** Code that checks argument `i` (variable `a<i>`) and writes it to `slot`. */
-function argCode(kind, i, slot) {
+/**
+ * Code that checks argument `i` (variable `a<i>`) and writes it to `slot`.
+ * `note`: pointer arguments are noted for callbacks' pointer arguments (see
+ * case 'p').
+ */
+function argCode(kind, i, slot, note) {
   const a = 'a' + i;
   const o = (SLOT_ARG0 + slot) * 2; // Int32 index of the slot
   switch (kind) {
@@ -351,13 +355,13 @@ function argCode(kind, i, slot) {
       // The address cached on a Buffer, unless the Buffer reads 0 bytes
       // (then addressOf checks it was not detached). ArrayBuffer.isView
       // first: it runs no Proxy trap (a revoked Proxy would throw).
-      // A non-empty Buffer is noted (three stores) so that pointers into it
-      // handed back to a callback during this call (qsort's comparator)
-      // become views of the same memory without a lookup (ref.js
-      // typedPointerBuffer).
+      // With `note`, a non-empty Buffer is noted (three stores, one with a
+      // write barrier) so that pointers into it handed back to a callback
+      // during this call (qsort's comparator) become views of the same
+      // memory without a lookup (ref.js typedPointerBuffer).
       return `{ const v = ArrayBuffer.isView(${a}); let p = v ? ${a}[kAddr] : ${a} == null ? 0 : undefined;\n` +
         `  if (p === undefined || (p !== 0 && ${a}.length === 0)) p = ptrArg(NAME, ${i}, ${a});\n` +
-        `  if (v && p !== 0 && ${a}.length !== 0) notePointerArg(${a}, p); ${writeAddr('p', o)} }`;
+        (note ? `  if (v && p !== 0 && ${a}.length !== 0) notePointerArg(${a}, p);` : '') + ` ${writeAddr('p', o)} }`;
     case 's':
       // SC<i>: this argument's last string and, once the same string came
       // twice in a row, its bytes as words (see strArg / strCached). A new
@@ -471,7 +475,13 @@ function generate(sig) {
   const byAddress = retKind === 'agg' || retKind === 'cagg';
   const needsFrame = sig.args.some((a) => a.kind === 's' || a.kind === 'agg' || a.kind === 'custom' || a.kind === 'fn') ||
     byAddress;
-  const args = sig.args.map((a, i) => '  ' + argCode(kindOf(a), i, sig.slots[i])).join('\n');
+  // Only a function taking two pointers or more (the data and a callback,
+  // as qsort) can call back with pointers into a Buffer argument: noting
+  // Buffer arguments elsewhere (an out-parameter) would cost a few ns for
+  // nothing. Without the note the pointers still work, as Buffers over the
+  // same memory (ref.js typedPointerBuffer).
+  const note = sig.args.filter((a) => a.kind === 'p' || a.kind === 'fn').length >= 2;
+  const args = sig.args.map((a, i) => '  ' + argCode(kindOf(a), i, sig.slots[i], note)).join('\n');
   const ret = retCode(retKind);
   const rsize = Math.max(Math.ceil((sig.ret.size || 0) / 8) * 8, 16);
   const retPrep = byAddress
