@@ -715,6 +715,28 @@ mod tests {
     }
 
     #[test]
+    fn the_outermost_call_changes_the_callback_epoch_only_if_callbacks_ran() {
+        let st = EnvState::new(std::ptr::null_mut());
+        let e0 = st.sync_epoch.get();
+        let d = st.enter_sync();
+        st.leave_sync(d);
+        assert_eq!(st.sync_epoch.get(), e0, "no callback: nothing to do");
+        let d0 = st.enter_sync();
+        let d1 = st.enter_sync();
+        assert_eq!((d0, d1, st.sync_depth()), (0, 1, 2));
+        assert_eq!(st.note_callback_in_call(), 0);
+        assert_eq!(st.note_callback_in_call(), 1);
+        st.leave_sync(d1);
+        assert_eq!(st.sync_epoch.get(), e0, "a nested call returning keeps the epoch");
+        assert!(st.leave_sync_deferred(d0), "the outermost call has work left");
+        st.finish_outermost();
+        assert_ne!(st.sync_epoch.get(), e0);
+        assert_eq!((st.callbacks_in_call.get(), st.sync_depth()), (0, 0));
+        st.finish_outermost(); // nothing flagged: no change
+        assert_eq!(st.callbacks_in_call.get(), 0);
+    }
+
+    #[test]
     fn closing_a_library_during_a_synchronous_call_unmaps_it_when_the_call_returns() {
         let st = EnvState::new(std::ptr::null_mut());
         let lib = Rc::new(LoadedLib::open(None, 2).unwrap());

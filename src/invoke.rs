@@ -341,6 +341,64 @@ mod tests {
         assert_eq!(f64::from_bits(r), 2.75);
     }
 
+    extern "C" fn six_doubles(a: f64, b: f64, c: f64, d: f64, e: f64, k: i64) -> f64 {
+        a + 2.0 * b + 3.0 * c + 4.0 * d + 5.0 * e + k as f64
+    }
+    extern "C" fn f_of_i(k: i64) -> f64 {
+        k as f64 / 4.0
+    }
+
+    /// The fast path loads 0, 4 or 8 SSE registers by signature
+    /// (`xmm_class`); each class passes its arguments and returns both kinds
+    /// of result.
+    #[test]
+    fn each_sse_register_class() {
+        assert_eq!(
+            (xmm_class(0), xmm_class(1), xmm_class(4), xmm_class(5), xmm_class(8)),
+            (0, 4, 4, 8, 8)
+        );
+        let cases: [(&str, usize, Vec<&str>, Vec<u64>, f64); 3] = [
+            ("f_of_i", f_of_i as *const () as usize, vec!["i64"], vec![10], 2.5),
+            (
+                "mix",
+                mix as *const () as usize,
+                vec!["f64", "i32", "f32", "i8"],
+                vec![1.5f64.to_bits(), 2, 0.25f32.to_bits() as u64, 1],
+                4.75,
+            ),
+            (
+                "six_doubles",
+                six_doubles as *const () as usize,
+                vec!["f64", "f64", "f64", "f64", "f64", "i64"],
+                [1.0f64, 1.0, 1.0, 1.0, 1.0]
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .chain([100])
+                    .collect(),
+                115.0,
+            ),
+        ];
+        for (name, f, args, values, want) in cases {
+            let p = Plan::new(
+                name.into(),
+                f,
+                d("f64"),
+                args.iter().map(|a| d(a)).collect(),
+                None,
+                0,
+                None,
+            )
+            .unwrap();
+            // SAFETY: each function has exactly the declared signature.
+            let (r, fast) = unsafe { call(&p, &values, std::ptr::null_mut()) };
+            assert_eq!(
+                (f64::from_bits(r), fast),
+                (want, cfg!(all(target_arch = "x86_64", unix))),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn struct_by_value_through_libffi() {
         let s = Plan::new(

@@ -249,6 +249,20 @@ mod tests {
     }
 
     #[test]
+    fn control_words_are_block_memory_seen_alike_by_owner_and_view() {
+        let owner = Block::new();
+        // SAFETY: `owner` outlives `b`.
+        let b = unsafe { owner.view() };
+        owner.ctrl(Ctrl::Depth).store(3, std::sync::atomic::Ordering::Relaxed);
+        b.ctrl(Ctrl::Pending).store(1, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(b.ctrl(Ctrl::Depth).load(std::sync::atomic::Ordering::Relaxed), 3);
+        assert_eq!(owner.ctrl(Ctrl::Pending).load(std::sync::atomic::Ordering::Relaxed), 1);
+        // little-endian x86-64: depth in the low half of the slot
+        #[cfg(target_endian = "little")]
+        assert_eq!(b.read(SLOT_CTRL), 1 << 32 | 3);
+    }
+
+    #[test]
     #[should_panic]
     fn block_bounds() {
         let owner = Block::new();
