@@ -357,7 +357,9 @@ mod tests {
             (xmm_class(0), xmm_class(1), xmm_class(4), xmm_class(5), xmm_class(8)),
             (0, 4, 4, 8, 8)
         );
-        let cases: [(&str, usize, Vec<&str>, Vec<u64>, f64); 3] = [
+        /// (name, function, argument types, argument slots, expected result)
+        type Case = (&'static str, usize, Vec<&'static str>, Vec<u64>, f64);
+        let cases: [Case; 3] = [
             ("f_of_i", f_of_i as *const () as usize, vec!["i64"], vec![10], 2.5),
             (
                 "mix",
