@@ -130,7 +130,7 @@ pub struct CallbackCore {
     hub: Arc<Hub>,
     owner: usize,
     /// The environment's thread.
-    owner_thread: libc::pthread_t,
+    owner_thread: usize,
     raw_env: usize,
     sig: Arc<CallbackSig>,
     /// Weak reference to the JS function (the JS callback object holds it
@@ -187,7 +187,7 @@ impl CallbackCore {
     }
 
     fn dispatch(&self, ret: *mut c_void, args: *mut *mut c_void) {
-        if self.lean_call(ret, args) {
+        if self.lean_call(ret, |_, block| self.write_block_args(block, args)) {
             return;
         }
         zero_ret(ret, self.sig.ret_size);
@@ -196,10 +196,10 @@ impl CallbackCore {
             // to tell; C gets zero.
             return;
         }
-        // (`pthread_self` reads the thread pointer; the thread-local lookup
-        // of `EnvState::current_ptr` is a `__tls_get_addr` call.)
-        // SAFETY: `pthread_self` has no preconditions.
-        let on_owner = unsafe { libc::pthread_self() } == self.owner_thread;
+        // (`trampoline::thread_id` reads the thread pointer; the
+        // thread-local lookup of `EnvState::current_ptr` is a
+        // `__tls_get_addr` call.)
+        let on_owner = crate::trampoline::thread_id() == self.owner_thread;
         if !on_owner && self.hub.exiting.load(Ordering::Acquire) {
             // The JS thread is exiting and will never serve the queue again.
             return;
@@ -235,15 +235,15 @@ impl CallbackCore {
 
     /// The common case in few steps: a block-protocol callback on its own
     /// thread, inside a synchronous call that already looked its function
-    /// up ([`FnCache`]), with no handle scope needed. Returns false (having
-    /// done nothing) when any of that does not hold: then `dispatch` takes
-    /// the general path. The layered general path cost ~30 ns more per
-    /// callback here.
+    /// up ([`FnCache`]), with no handle scope needed. `write_args` writes
+    /// the C arguments into the block (from libffi's argument pointers or
+    /// from a stub's saved registers). Returns false (having done nothing)
+    /// when any of that does not hold: then the general path runs. The
+    /// layered general path cost ~30 ns more per callback here.
     #[inline(always)]
-    fn lean_call(&self, ret: *mut c_void, args: *mut *mut c_void) -> bool {
+    fn lean_call(&self, ret: *mut c_void, write_args: impl FnOnce(&BlockSig, &BlockRef)) -> bool {
         let Some(b) = &self.sig.block else { return false };
-        // SAFETY: `pthread_self` has no preconditions.
-        if unsafe { libc::pthread_self() } != self.owner_thread
+        if crate::trampoline::thread_id() != self.owner_thread
             || !self.shared.alive.load(Ordering::Acquire)
             || !self.alive.load(Ordering::Acquire)
         {
@@ -264,7 +264,7 @@ impl CallbackCore {
         // SAFETY: on the environment's own thread, inside a foreign call it
         // made, its napi_env is valid.
         let env = unsafe { Env::from_raw(self.raw_env as sys::napi_env) };
-        self.write_block_args(&st.block, args);
+        write_args(b, &st.block);
         // (`f` is a handle made in this outermost call: `FnCache`)
         let r = env.call_self(f, &[]).map(|_| {
             if let Some(s) = b.ret {
@@ -1013,9 +1013,8 @@ pub fn create(
             shared: st.shared.clone(),
             hub,
             owner: st as *const EnvState as usize,
-            // SAFETY: `pthread_self` has no preconditions; `create` runs on
-            // the environment's thread.
-            owner_thread: unsafe { libc::pthread_self() },
+            // (`create` runs on the environment's thread)
+            owner_thread: crate::trampoline::thread_id(),
             raw_env: st.raw_env as usize,
             sig,
             js: AtomicPtr::new(js),
@@ -1063,9 +1062,23 @@ pub unsafe fn invoke_from_stub(data: *const c_void, regs: &mut crate::trampoline
     // SAFETY: the caller's contract.
     let core = unsafe { &*(data as *const CallbackCore) };
     let Some(map) = core.sig.regs.as_deref() else { return };
-    let mut argp = [null_mut(); 14];
-    crate::trampoline::arg_pointers(regs, map, &mut argp);
-    core.dispatch((&mut regs.ret as *mut u64).cast(), argp.as_mut_ptr());
+    let ret = (&mut regs.ret as *mut u64).cast::<c_void>();
+    // The saved registers in order (gpr then xmm: `RegFile` is repr(C)), so
+    // a register map entry indexes them directly.
+    let saved = (regs as *const crate::trampoline::RegFile).cast::<u64>();
+    let lean = core.lean_call(ret, |b, block| {
+        for ((i, s), &m) in b.args.iter().enumerate().zip(map) {
+            // SAFETY: `m < 14` (a register map entry) indexes the 14 saved
+            // registers of the live `RegFile`; the register holds a value of
+            // argument `i`'s type (the map is the signature's).
+            block.write(SLOT_CB_ARG0 + i, unsafe { s.load(saved.add(usize::from(m)).cast()) });
+        }
+    });
+    if !lean {
+        let mut argp = [null_mut(); 14];
+        crate::trampoline::arg_pointers(regs, map, &mut argp);
+        core.dispatch(ret, argp.as_mut_ptr());
+    }
     // As libffi's closure entry does: a small integer result is returned
     // extended to the whole register.
     if let TypeDesc::Int { bytes, signed } = core.sig.ret {

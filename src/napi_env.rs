@@ -367,6 +367,7 @@ impl Env {
     /// pending in the environment and is reported as `Err`.
     /// Calls `f` with `f` itself as `this` (for functions that do not use
     /// `this`: saves fetching `undefined` on the callback hot path).
+    #[inline]
     pub fn call_self(&self, f: napi_value, args: &[napi_value]) -> Result<napi_value> {
         let mut out = null_mut();
         napi!(

@@ -18,7 +18,8 @@
 use std::ffi::c_void;
 
 /// A callback invocation's argument registers and result, as `stub_entry`
-/// lays them out on its stack.
+/// lays them out on its stack: 14 consecutive saved registers (a register
+/// map entry indexes them), then the result.
 #[repr(C)]
 pub struct RegFile {
     pub gpr: [u64; 6],
@@ -154,6 +155,31 @@ mod imp {
 
 pub use imp::{allocate, used};
 
+/// An identity of the calling thread, cheap to read: the x86-64 thread
+/// pointer (`fs:0`, which the ELF TLS ABI makes point to itself: unique per
+/// live thread), elsewhere `pthread_self`. The callback entry compares it
+/// with the owner environment's on every invocation; `pthread_self` through
+/// the PLT cost a few ns there.
+#[inline(always)]
+pub fn thread_id() -> usize {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        let tp: usize;
+        // SAFETY: reads the thread control block's self pointer at fs:0,
+        // which the x86-64 ELF TLS ABI requires every thread to have (glibc
+        // and musl alike); no memory is written, no flags change.
+        unsafe {
+            std::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
+        };
+        tp
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    {
+        // SAFETY: `pthread_self` has no preconditions.
+        unsafe { libc::pthread_self() as usize }
+    }
+}
+
 /// Where each argument of a signature arrives: integer-class arguments in
 /// rdi..r9 in order, float/double in xmm0..7 in order. `None` if the
 /// signature does not fit in registers (or a type is not a register scalar).
@@ -194,6 +220,19 @@ pub fn arg_pointers(regs: &mut RegFile, map: &[u8], out: &mut [*mut c_void]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_ids_differ_between_threads_and_are_stable() {
+        let here = thread_id();
+        assert_eq!(here, thread_id());
+        let there = std::thread::spawn(thread_id).join().unwrap();
+        assert_ne!(here, there);
+        // SAFETY: `pthread_self` has no preconditions.
+        let me = unsafe { libc::pthread_self() } as usize;
+        #[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+        assert_eq!(here, me, "glibc: the thread pointer is pthread_self");
+        let _ = me;
+    }
 
     #[test]
     fn register_maps() {
