@@ -381,7 +381,8 @@ impl CallbackCore {
     /// surfaces from that call.
     ///
     /// A handle scope costs an allocation in Node-API, so the first
-    /// `SCOPELESS_CALLBACKS` callbacks of a synchronous call (a qsort of a few
+    /// `SCOPELESS_CALLBACKS` callbacks of a synchronous call
+    /// (`SCOPELESS_BLOCK_CALLBACKS` for the block protocol: a qsort of a few
     /// thousand elements, say) leave their few handles in the enclosing call's
     /// scope, released when it returns; past that, each callback gets its
     /// own scope so a long-running call does not accumulate handles.
