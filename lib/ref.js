@@ -362,8 +362,12 @@ function normOffset(fn, offset) {
 
 /** Throws unless `size` bytes at `offset` are inside the Buffer. */
 function checkOffset(fn, buffer, offset, size) {
-  // (the types' own get/set reach here with whatever they were given)
-  if (!ArrayBuffer.isView(buffer) && isRevokedProxy(buffer)) {
+  // (the types' own get/set reach here with whatever they were given; they
+  // read and write bytes by index, so another typed array or a DataView
+  // would be misread: byte arrays only. reffi's own Buffers, which carry
+  // their address, are; looking BYTES_PER_ELEMENT up through Buffer's
+  // prototype costs tens of ns per call.)
+  if (ArrayBuffer.isView(buffer) ? buffer[kAddr] === undefined && buffer.BYTES_PER_ELEMENT !== 1 : !isBufferLike(buffer)) {
     throw makeError('ERR_REFFI_ARG_TYPE', fn + ': expected a Buffer, got ' + describe(buffer));
   }
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
@@ -733,7 +737,7 @@ const INT_READ = {
   u32: (b, o) => { in4(b, o); return SU32[0]; },
 };
 const INT_WRITE = {
-  i8: (b, v, o) => { b[o] = v; },
+  i8: (b, v, o) => { b[o] = v & 255; }, // (a Uint8ClampedArray would clamp -1 to 0)
   u8: (b, v, o) => { b[o] = v; },
   i16: (b, v, o) => { SI16[0] = v; out2(b, o); },
   u16: (b, v, o) => { SU16[0] = v; out2(b, o); },

@@ -157,6 +157,22 @@ describe('alloc / get / set / deref', () => {
     assert.strictEqual(ref.get(b, 4), 5);
   });
 
+  it("a type's own get/set take byte arrays only (another typed array or a DataView would be misread)", () => {
+    for (const b of [new DataView(new ArrayBuffer(8)), new Int32Array([5, 6]), new Uint16Array([1, 2, 3, 4])]) {
+      for (const t of [ref.types.int32, ref.types.uint16, ref.types.double, ref.types.int8]) {
+        assert.throws(() => t.get(b, 0), { code: 'ERR_REFFI_ARG_TYPE' });
+        assert.throws(() => t.set(b, 0, 1), { code: 'ERR_REFFI_ARG_TYPE' });
+      }
+    }
+    for (const u8 of [new Uint8Array(8), new Int8Array(8), new Uint8ClampedArray(8)]) {
+      ref.types.int32.set(u8, 4, -2);
+      assert.strictEqual(ref.types.int32.get(u8, 4), -2);
+      assert.strictEqual(Buffer.from(u8.buffer).readInt32LE(4), -2);
+      ref.types.int8.set(u8, 0, -5);
+      assert.strictEqual(ref.types.int8.get(u8, 0), -5);
+    }
+  });
+
   it('void: alloc gives an empty Buffer, deref gives null, set is a no-op', () => {
     const v = ref.alloc(ref.types.void);
     assert.strictEqual(v.length, 0);
