@@ -243,14 +243,14 @@ impl CallbackCore {
     #[inline(always)]
     fn lean_call(&self, ret: *mut c_void, write_args: impl FnOnce(&BlockSig, &BlockRef)) -> bool {
         let Some(b) = &self.sig.block else { return false };
-        if crate::trampoline::thread_id() != self.owner_thread
-            || !self.shared.alive.load(Ordering::Acquire)
-            || !self.alive.load(Ordering::Acquire)
-        {
+        // (A live callback on its owner thread implies a live environment:
+        // `EnvState::uninstall`, on that thread, kills every live callback
+        // before it frees the state; a tombstone is dead already.)
+        if crate::trampoline::thread_id() != self.owner_thread || !self.alive.load(Ordering::Acquire) {
             return false;
         }
-        // SAFETY: as in `dispatch`: on the owner thread of a live
-        // environment, its state outlives this call.
+        // SAFETY: on the owner thread, and the callback alive, so its
+        // environment is alive (above) and its state outlives this call.
         let st = unsafe { &*(self.owner as *const EnvState) };
         if st.sync_depth() == 0 || st.callbacks_in_call.get() >= SCOPELESS_BLOCK_CALLBACKS {
             return false;
