@@ -187,7 +187,7 @@ impl CallbackCore {
     }
 
     fn dispatch(&self, ret: *mut c_void, args: *mut *mut c_void) {
-        if self.lean_call(ret, |_, block| self.write_block_args(block, args)) {
+        if self.lean_call(ret, ArgSource::Libffi(args)) {
             return;
         }
         zero_ret(ret, self.sig.ret_size);
@@ -235,13 +235,13 @@ impl CallbackCore {
 
     /// The common case in few steps: a block-protocol callback on its own
     /// thread, inside a synchronous call that already looked its function
-    /// up ([`FnCache`]), with no handle scope needed. `write_args` writes
-    /// the C arguments into the block (from libffi's argument pointers or
-    /// from a stub's saved registers). Returns false (having done nothing)
+    /// up ([`FnCache`]), with no handle scope needed. `args`: where the C
+    /// arguments are (libffi's argument pointers or a stub's saved
+    /// registers). Returns false (having done nothing)
     /// when any of that does not hold: then the general path runs. The
     /// layered general path cost ~30 ns more per callback here.
     #[inline(always)]
-    fn lean_call(&self, ret: *mut c_void, write_args: impl FnOnce(&BlockSig, &BlockRef)) -> bool {
+    fn lean_call(&self, ret: *mut c_void, args: ArgSource) -> bool {
         let Some(b) = &self.sig.block else { return false };
         // (A live callback on its owner thread implies a live environment:
         // `EnvState::uninstall`, on that thread, kills every live callback
@@ -264,7 +264,11 @@ impl CallbackCore {
         // SAFETY: on the environment's own thread, inside a foreign call it
         // made, its napi_env is valid.
         let env = unsafe { Env::from_raw(self.raw_env as sys::napi_env) };
-        write_args(b, &st.block);
+        match args {
+            ArgSource::Libffi(args) => self.write_block_args(&st.block, args),
+            // SAFETY: the caller's contract of `ArgSource::Registers`.
+            ArgSource::Registers(saved, map) => unsafe { write_args_from_registers(b, &st.block, saved, map) },
+        }
         // (`f` is a handle made in this outermost call: `FnCache`)
         let r = env.call_self(f, &[]).map(|_| {
             if let Some(s) = b.ret {
@@ -1067,14 +1071,9 @@ pub unsafe fn invoke_from_stub(data: *const c_void, regs: &mut crate::trampoline
     // The saved registers in order (gpr then xmm: `RegFile` is repr(C)), so
     // a register map entry indexes them directly.
     let saved = (regs as *const crate::trampoline::RegFile).cast::<u64>();
-    let lean = core.lean_call(ret, |b, block| {
-        for ((i, s), &m) in b.args.iter().enumerate().zip(map) {
-            // SAFETY: `m < 14` (a register map entry) indexes the 14 saved
-            // registers of the live `RegFile`; the register holds a value of
-            // argument `i`'s type (the map is the signature's).
-            block.write(SLOT_CB_ARG0 + i, unsafe { s.load(saved.add(usize::from(m)).cast()) });
-        }
-    });
+    // (`saved`: the live `RegFile`'s 14 registers; `map`: the signature's
+    // register map)
+    let lean = core.lean_call(ret, ArgSource::Registers(saved, map));
     if !lean {
         let mut argp = [null_mut(); 14];
         crate::trampoline::arg_pointers(regs, map, &mut argp);
@@ -1094,6 +1093,32 @@ pub unsafe fn invoke_from_stub(data: *const c_void, regs: &mut crate::trampoline
         }
     } else if core.sig.ret == TypeDesc::Bool {
         regs.ret &= 0xff;
+    }
+}
+
+/// Where a callback invocation's C arguments are.
+#[derive(Clone, Copy)]
+enum ArgSource<'a> {
+    /// libffi's `void **args`: one pointer per argument.
+    Libffi(*mut *mut c_void),
+    /// A stub's saved registers (the 14 of a live `RegFile`) and the
+    /// signature's register map.
+    Registers(*const u64, &'a [u8]),
+}
+
+/// Block protocol from a stub: writes each argument's saved register into
+/// the callback region of the block.
+///
+/// # Safety
+/// `saved` must point to the 14 saved registers of a live `RegFile` and
+/// `map` be the register map of the signature `b` was made from.
+#[inline(always)]
+unsafe fn write_args_from_registers(b: &BlockSig, block: &BlockRef, saved: *const u64, map: &[u8]) {
+    for ((i, s), &m) in b.args.iter().enumerate().zip(map) {
+        // SAFETY: `m < 14` (a register map entry) indexes the saved
+        // registers; the register holds a value of argument `i`'s type (the
+        // map is the signature's).
+        block.write(SLOT_CB_ARG0 + i, unsafe { s.load(saved.add(usize::from(m)).cast()) });
     }
 }
 

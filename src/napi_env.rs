@@ -24,10 +24,21 @@ pub struct Env {
     raw: napi_env,
 }
 
+#[inline(always)]
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
-    } else if status == sys::Status::napi_pending_exception {
+    } else {
+        failed(status, what)
+    }
+}
+
+/// The error of a Node-API call that did not return `napi_ok` (out of the
+/// callers' way: `check` inlines to one comparison).
+#[cold]
+#[inline(never)]
+fn failed(status: sys::napi_status, what: &str) -> Result<()> {
+    if status == sys::Status::napi_pending_exception {
         Err(Error::new(
             "ERR_REFFI_PENDING_EXCEPTION",
             JsClass::Error,
@@ -367,7 +378,7 @@ impl Env {
     /// pending in the environment and is reported as `Err`.
     /// Calls `f` with `f` itself as `this` (for functions that do not use
     /// `this`: saves fetching `undefined` on the callback hot path).
-    #[inline]
+    #[inline(always)]
     pub fn call_self(&self, f: napi_value, args: &[napi_value]) -> Result<napi_value> {
         let mut out = null_mut();
         napi!(
