@@ -1074,11 +1074,13 @@ pub unsafe fn invoke_from_stub(data: *const c_void, regs: &mut crate::trampoline
     // (`saved`: the live `RegFile`'s 14 registers; `map`: the signature's
     // register map)
     let lean = core.lean_call(ret, ArgSource::Registers(saved, map));
-    if !lean {
-        let mut argp = [null_mut(); 14];
-        crate::trampoline::arg_pointers(regs, map, &mut argp);
-        core.dispatch(ret, argp.as_mut_ptr());
+    if lean {
+        // (`BlockScalar::store` wrote the whole register already)
+        return;
     }
+    let mut argp = [null_mut(); 14];
+    crate::trampoline::arg_pointers(regs, map, &mut argp);
+    core.dispatch(ret, argp.as_mut_ptr());
     // As libffi's closure entry does: a small integer result is returned
     // extended to the whole register.
     if let TypeDesc::Int { bytes, signed } = core.sig.ret {

@@ -38,6 +38,7 @@ const lib = ffi.Library(LIB, {
   call_with_fn: ['int', ['pointer', 'int', 'int', 'int']],
   call_full_regs_cb: ['double', ['pointer', 'int']],
   call_seven_ints_cb: ['longlong', ['pointer', 'int']],
+  call_raw_ret: ['longlong', ['pointer', 'int']],
 });
 
 const libc = ffi.Library(null, {
@@ -283,6 +284,20 @@ test('every argument register, through an entry stub', () => {
   assert.deepStrictEqual(seen, [[-5, 0.25, 60005, 1.5, 50000000000, 2.25, 'pointer', 3.5, 4000000000, 4.25, 12, 5.5,
     6.25, 7.25]]);
   assert.strictEqual(r, -5 + 0.25 + 60005 + 1.5 + 4.25 + 12 + 5.5 + 6.25 + 7.25);
+});
+
+test('small integer and bool results fill the whole return register, on every path', () => {
+  // call_raw_ret reads the full 64-bit register and sums over n calls: the
+  // first callback of a call takes the general path, the others the short
+  // one (and the 7-argument form, a libffi closure).
+  const n = 10;
+  const expectSum = (f) => { let s = 0; for (let i = 0; i < n; i++) s += f(i); return s; };
+  for (const [type, f] of [['int8', (i) => -1 - (i % 3)], ['int16', (i) => -300 * (i + 1)], ['uint8', (i) => 250 + (i % 5)],
+    ['uint16', (i) => 65000 + i], ['int', (i) => -100000 * i], ['bool', (i) => i % 2 === 0]]) {
+    const cb = ffi.Callback(type, ['int'], f);
+    const want = expectSum((i) => Number(f(i)));
+    assert.strictEqual(lib.call_raw_ret(cb, n), want, type);
+  }
 });
 
 test('a seventh integer argument (on the stack): a libffi closure', () => {

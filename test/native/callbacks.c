@@ -97,6 +97,15 @@ long long call_seven_ints_cb(long long (*cb)(int, int, int, int, int, int, int),
   return cb(k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6) + 1;
 }
 
+/* Calls cb(0..n-1) through a type that reads the whole result register:
+ * JavaScript declares the callback with a small integer or bool result,
+ * which reffi returns extended to 64 bits, as libffi's closures do. */
+long long call_raw_ret(long long (*cb)(int), int n) {
+  long long s = 0;
+  for (int i = 0; i < n; i++) s += cb(i);
+  return s;
+}
+
 /* --- strings --------------------------------------------------------- */
 /* Passes s to cb and returns strlen of what cb returned (or -1 for NULL). */
 int call_str_cb(const char *(*cb)(const char *), const char *s) {
