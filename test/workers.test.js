@@ -106,6 +106,39 @@ test('4+ workers at once: each binds libraries, calls C, a callback and async ca
   });
 });
 
+test('more workers at once than the engine\'s table of environments (16), in waves: each finds its own state', () => {
+  // The first environment is found through a static, up to 16 workers through
+  // a static table, the others through a thread-local; slots are reused after
+  // a worker exits (src/env.rs ENV_SLOTS).
+  const body = `
+    const k = workerData;
+    const cb = ffi.Callback('int', ['int'], (x) => x * k);
+    let s = 0;
+    for (let i = 0; i < 200; i++) s += cl.call_n_sum(cb, 10); // fast path and callbacks
+    cl.set_errno_to(1000 + k);
+    parentPort.postMessage({ k, s, errno: ffi.errno(), slept: await tl.sleep_then.async(1, k) });
+  `;
+  const r = runChild(`
+    const src = ${JSON.stringify(workerSource(body))};
+    const results = [];
+    for (const wave of [[...Array(20).keys()], [...Array(20).keys()].map((i) => i + 20)]) {
+      const workers = wave.map((k) => spawn(src, k + 1));
+      const codes = await Promise.all(workers.map((w) => w.done));
+      if (codes.some((c) => c !== 0)) throw new Error('exit codes ' + codes);
+      for (const w of workers) results.push(w.messages[0]);
+    }
+    console.log(JSON.stringify(results));
+  `, 120000);
+  assert.strictEqual(r.signal, null, 'child crashed: ' + r.stderr);
+  assert.strictEqual(r.status, 0, r.stderr);
+  const out = lastJson(r.stdout);
+  assert.strictEqual(out.length, 40);
+  out.forEach((m, i) => {
+    const k = i + 1;
+    assert.deepStrictEqual(m, { k, s: 200 * 45 * k, errno: 1000 + k, slept: k });
+  });
+});
+
 test('workers terminated while native threads call their callbacks; the process exits cleanly', () => {
   const body = `
     // a detached thread that calls back after the worker is gone
