@@ -37,8 +37,10 @@ struct Job {
 /// environment's `asyncDone` (see `EnvState::async_done`) is called with
 /// `call_id`, an error or null, and the converted return value (see `RetMode`)
 /// once it completes. One JS function for every call, referenced once: a
-/// reference per call is a V8 global handle made and destroyed.
-pub fn start(env: &Env, st: &EnvState, call_id: u32) -> Result<()> {
+/// reference per call is a V8 global handle made and destroyed. `name` is
+/// the async resource name (a string JavaScript passes, so none is made per
+/// call).
+pub fn start(env: &Env, st: &EnvState, call_id: u32, name: sys::napi_value) -> Result<()> {
     if st.async_done.get().is_null() {
         return Err(Error::internal("async calls are not set up (setAsyncDone)"));
     }
@@ -76,7 +78,6 @@ pub fn start(env: &Env, st: &EnvState, call_id: u32) -> Result<()> {
         }
     }
     let ret_dest = st.block.read(SLOT_RET) as usize;
-    let name = env.string_value("reffi:async")?;
     let job = Box::new(Job {
         plan,
         args,
@@ -194,10 +195,11 @@ unsafe extern "C" fn complete(env: sys::napi_env, status: sys::napi_status, data
                 };
                 // Scalars travel through the block's return slot (null handle).
                 let value = if value.is_null() { env.undefined() } else { value };
-                let _ = env.call(done, &[env.uint32(job.id)?, err, value]);
+                // (an exception thrown by `asyncDone` makes this an error)
+                env.call(done, &[env.uint32(job.id)?, err, value])?;
                 Ok(())
             })();
-            if r.is_err() || env.exception_pending() {
+            if r.is_err() {
                 env.report_pending_as_uncaught();
             }
             Ok(())

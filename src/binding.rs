@@ -288,11 +288,14 @@ unsafe fn call_general(raw: sys::napi_env, _info: sys::napi_callback_info) -> na
     finish(&env, r)
 }
 
-// callAsync(id): starts the call in the block; `asyncDone(id, err, value)`
-// runs when it completes.
-entry!(js_call_async, 1, |env, st, a| {
+// callAsync(id, name): starts the call in the block; `asyncDone(id, err,
+// value)` runs when it completes; `name` is the async resource name.
+entry!(js_call_async, 2, |env, st, a| {
     let id = env.i32(a[0], "async call id")?;
-    crate::async_call::start(&env, st, id as u32)?;
+    if env.type_of(a[1]) != crate::napi_env::JsType::String {
+        return Err(Error::arg_type("callAsync needs a resource name"));
+    }
+    crate::async_call::start(&env, st, id as u32, a[1])?;
     Ok(null_mut())
 });
 

@@ -291,7 +291,7 @@ function startAsync(keep, decode, rb, cb) {
     } else if (e) reject(e); else resolve(val);
   };
   try {
-    native.callAsync(id);
+    native.callAsync(id, 'reffi:async');
   } catch (e) {
     asyncPending[id] = undefined;
     asyncFree.push(id);
