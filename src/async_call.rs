@@ -40,7 +40,7 @@ struct Job {
 /// reference per call is a V8 global handle made and destroyed. `name` is
 /// the async resource name (a string JavaScript passes, so none is made per
 /// call).
-pub fn start(env: &Env, st: &EnvState, call_id: u32, name: sys::napi_value) -> Result<()> {
+pub(crate) fn start(env: &Env, st: &EnvState, call_id: u32, name: sys::napi_value) -> Result<()> {
     if st.async_done.get().is_null() {
         return Err(Error::internal("async calls are not set up (setAsyncDone)"));
     }
@@ -94,7 +94,9 @@ pub fn start(env: &Env, st: &EnvState, call_id: u32, name: sys::napi_value) -> R
     }
     let data = Box::into_raw(job);
     let mut work = null_mut();
-    // SAFETY: env is live; `data` is reclaimed in `complete` (or below on failure).
+    // SAFETY: env is live; `name` is a string value of this entry's call
+    // (checked by `js_call_async`); `data` is reclaimed in `complete` (or
+    // below on failure).
     let s = unsafe {
         sys::napi_create_async_work(
             env.raw(),
