@@ -1000,7 +1000,10 @@ pub fn create(
         let stub = sig
             .regs
             .as_ref()
-            .and_then(|_| crate::trampoline::allocate(data))
+            // SAFETY: `data` is this core (its signature has a register map),
+            // which is never freed: the C entry's strong reference below is
+            // never given back.
+            .and_then(|_| unsafe { crate::trampoline::allocate(data) })
             .map(|code| Native {
                 closure: null_mut(),
                 code,

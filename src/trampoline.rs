@@ -8,7 +8,8 @@
 //!
 //! `STUBS` stubs are assembled into the addon (`global_asm!`: no code is
 //! generated at run time, so no writable-and-executable memory). Stub `i`
-//! loads its callback from `SLOTS[i]` into r11 and jumps to `stub_entry`,
+//! loads its callback from `REFFI_STUB_SLOTS[i]` into r11 and jumps to
+//! `stub_entry`,
 //! which saves rdi..r9 and xmm0..7 in a [`RegFile`] on its stack, calls
 //! [`stub_handler`] and returns the result slot in rax and xmm0. Stubs are
 //! handed out once and never taken back (a callback core, and with it its
@@ -121,10 +122,13 @@ mod imp {
     }
 
     /// Hands out a stub that calls `callback::invoke_from_stub` with
-    /// `data`: its code address, or `None` once all are taken. `data` must
-    /// stay valid for as long as the code can be called (callback cores are
-    /// never freed).
-    pub fn allocate(data: *const c_void) -> Option<usize> {
+    /// `data`: its code address, or `None` once all are taken.
+    ///
+    /// # Safety
+    /// `data` must be what `invoke_from_stub` expects (a callback core with
+    /// a register map) and stay valid for as long as the code can be called:
+    /// callback cores are never freed.
+    pub unsafe fn allocate(data: *const c_void) -> Option<usize> {
         let i = NEXT.fetch_add(1, Ordering::Relaxed);
         if i >= STUBS {
             NEXT.store(STUBS, Ordering::Relaxed);
@@ -144,7 +148,9 @@ mod imp {
 mod imp {
     use std::ffi::c_void;
 
-    pub fn allocate(_data: *const c_void) -> Option<usize> {
+    /// # Safety
+    /// Nothing to uphold: there are no stubs on this platform.
+    pub unsafe fn allocate(_data: *const c_void) -> Option<usize> {
         None
     }
 
