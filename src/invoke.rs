@@ -146,13 +146,15 @@ pub fn normalize(ret: &TypeDesc, raw: u64) -> u64 {
 }
 
 /// The register-thunk call on arguments written in the register layout
-/// (`plan::REG_XMM_BASE`): slots 0..6 go to the integer registers, slots
-/// 6..14 to the SSE registers, whatever the signature — the callee ignores
-/// registers it does not declare. Returns the normalised result.
+/// (`plan::REG_XMM_BASE`): slots 0..6 go to the integer registers, the first
+/// `xmm` of slots 6..14 to the SSE registers, whatever the signature — the
+/// callee ignores registers it does not declare. Returns the result
+/// normalised by `norm`.
 ///
 /// # Safety
 /// `fn_ptr` must be a plan's function whose `fast` map is set and whose
-/// return class is SSE exactly when `float_ret`; `args` must point to 14
+/// return class is SSE exactly when `float_ret`; `xmm` must be
+/// `xmm_class` of its SSE-class argument count; `args` must point to 14
 /// readable slots written by the JS wrapper in the register layout;
 /// otherwise as for [`call`].
 #[cfg(all(target_arch = "x86_64", unix))]
