@@ -589,11 +589,18 @@ function blockCallbackWrapper(func, args, ret, conv, toC) {
     case 'i64': case 'u64':
       body = 'const v = toC(' + callSrc + ');\n  I64[' + R + '] = typeof v === "bigint" ? BigInt.asIntN(64, v) : BigInt(v);';
       break;
+    // Integers up to 32 bits and bool: an Int32 in the slot's low half
+    // (toC gave a checked integer; a uint32 above 2^31 wraps to the same
+    // bits), read by the engine without a float conversion
+    // (src/raw_values.rs BlockScalar::store).
+    case 'b': case 'i8': case 'u8': case 'i16': case 'u16': case 'i32': case 'u32':
+      body = 'I32[' + (2 * R) + '] = toC(' + callSrc + ');';
+      break;
     default: body = 'F64[' + R + '] = toC(' + callSrc + ');';
   }
   const src = 'return function reffiCallback() {\n  ' + reads.join(' ') + '\n  ' + body + '\n};';
-  const names = ['func', 'toC', 'F64', 'I64', 'U64', 'fromBigInt64'].concat(args.map((_, i) => 'C' + i));
-  return wrapperFactory(names, src, func)(func, toC, native.F64, native.I64, native.U64, fromBigInt64,
+  const names = ['func', 'toC', 'F64', 'I64', 'U64', 'I32', 'fromBigInt64'].concat(args.map((_, i) => 'C' + i));
+  return wrapperFactory(names, src, func)(func, toC, native.F64, native.I64, native.U64, native.I32, fromBigInt64,
     ...conv.map((c) => c || null));
 }
 

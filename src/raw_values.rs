@@ -273,15 +273,18 @@ impl BlockScalar {
 
     /// Writes block bits as the C result at `ret` (libffi's result buffer,
     /// at least 8 bytes), widened to a full register for small integers as
-    /// libffi requires. JavaScript has already checked the value's range.
+    /// libffi requires. JavaScript has already checked the value's range
+    /// and wrote integers up to 32 bits and bool as a 32-bit integer in the
+    /// slot's low half (no float conversion here), 64-bit integers as their
+    /// bits, the others as a double.
     ///
     /// # Safety
     /// `ret` must have at least 8 writable bytes.
     #[inline(always)]
     pub unsafe fn store(self, bits: u64, ret: *mut std::ffi::c_void) {
         if self == (BlockScalar::Int { bytes: 4, signed: true }) {
-            // (JavaScript checked the range: one conversion, sign-extended)
-            let v = f64::from_bits(bits) as i32 as i64 as u64;
+            // (the JS wrapper wrote an Int32 into the low half)
+            let v = bits as u32 as i32 as i64 as u64;
             // SAFETY: `ret` has at least 8 writable bytes (contract).
             unsafe { (ret as *mut u64).write_unaligned(v) };
             return;
@@ -300,16 +303,16 @@ impl BlockScalar {
         let int = |f: f64| if f < 0.0 { f as i64 as u64 } else { f as u64 };
         let word = match self {
             BlockScalar::Int { bytes, signed } => {
+                // (the JS wrapper wrote a 32-bit integer into the low half)
                 let shift = 64 - 8 * u32::from(bytes);
-                // (up to 32 bits, so within i64: one conversion)
-                let v = f as i64 as u64;
+                let v = bits as u32 as u64;
                 if signed {
                     (((v << shift) as i64) >> shift) as u64
                 } else {
                     (v << shift) >> shift
                 }
             }
-            BlockScalar::Bool => (f != 0.0) as u64,
+            BlockScalar::Bool => (bits as u32 != 0) as u64,
             BlockScalar::F32 => {
                 // SAFETY: `ret` has at least 8 writable bytes (contract).
                 unsafe { (ret as *mut u64).write_unaligned(0) };
@@ -344,11 +347,16 @@ mod tests {
         let s = BlockScalar::of(&TypeDesc::parse("i16").unwrap()).unwrap();
         // SAFETY: `v` is a live i16.
         assert_eq!(f64::from_bits(unsafe { s.load((&v as *const i16).cast()) }), -5.0);
-        assert_eq!(round("i8", (-1f64).to_bits()), u64::MAX);
-        assert_eq!(round("u8", 255f64.to_bits()), 255);
-        assert_eq!(round("u32", 4294967295f64.to_bits()), 4294967295);
-        assert_eq!(round("i32", (-2f64).to_bits()) as i64, -2);
-        assert_eq!(round("b", 3f64.to_bits()), 1);
+        // (integers and bool as the JS wrapper writes them: an Int32 in the
+        // low half, the high half left as it was)
+        let i32_bits = |v: i32| 0xdead_beef_0000_0000 | u64::from(v as u32);
+        assert_eq!(round("i8", i32_bits(-1)), u64::MAX);
+        assert_eq!(round("u8", i32_bits(255)), 255);
+        assert_eq!(round("u32", i32_bits(-1)), 4294967295);
+        assert_eq!(round("i32", i32_bits(-2)) as i64, -2);
+        assert_eq!(round("i16", i32_bits(-300)) as i64, -300);
+        assert_eq!(round("b", i32_bits(1)), 1);
+        assert_eq!(round("b", i32_bits(0)), 0);
         assert_eq!(round("p", 4096f64.to_bits()), 4096);
         assert_eq!(round("u64", u64::MAX), u64::MAX);
         assert_eq!(f32::from_bits(round("f32", 1.5f64.to_bits()) as u32), 1.5);
