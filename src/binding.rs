@@ -2,9 +2,9 @@
 //!
 //! Module setup goes through napi-rs (`#[module_exports]`). The entries are
 //! raw Node-API callbacks: the hot `call` entry takes no JS arguments at all
-//! (they are in the argument block) and finds its state through a
-//! thread-local, so a call costs one native transition and no Node-API
-//! conversion. Every entry catches panics and turns errors into JS
+//! (they are in the argument block) and finds its state from the `napi_env`
+//! it is given (`EnvState::for_env`), so a call costs one native transition
+//! and no Node-API conversion. Every entry catches panics and turns errors into JS
 //! exceptions carrying a stable `code`.
 
 use std::ffi::c_void;

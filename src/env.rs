@@ -1,7 +1,9 @@
 //! Per-environment state. Node runs each environment (main thread, every
-//! worker) on its own thread, so the state of the environment running on
-//! this thread is found through a thread-local pointer — the hot call entry
-//! needs no Node-API call to find its argument block.
+//! worker) on its own thread, and passes its `napi_env` to every entry: the
+//! hot call entry finds the state by comparing it with a static (the first
+//! environment) or a static table (workers), with a thread-local pointer as
+//! the fallback (`EnvState::for_env`) — no Node-API call to find its
+//! argument block.
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::rc::Rc;
