@@ -313,7 +313,7 @@ function pointerConverter(length, type) {
       const off = addr - base;
       if (off >= 0 && off < bytes && (off & (length - 1)) === 0) {
         const b = slots[off >> shift];
-        if (b !== undefined && b.length === length && b[kType] === type) return b;
+        if (usable(b)) return b;
       }
     }
     return slow(addr);
