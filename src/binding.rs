@@ -107,12 +107,14 @@ unsafe extern "C" fn js_call_norm(raw: sys::napi_env, info: sys::napi_callback_i
 }
 
 /// What [`hot_call`]'s fast path left to do.
-const HOT_DONE: u8 = 0;
-/// The call ran; the outermost call's bookkeeping or a pending error
-/// remains ([`after_hot_call`]).
-const HOT_AFTER: u8 = 1;
-/// Not a fast-path call (or not this path's to report): `call_general`.
-const HOT_GENERAL: u8 = 2;
+enum Hot {
+    Done,
+    /// The call ran; the outermost call's bookkeeping or a pending error
+    /// remains ([`after_hot_call`]).
+    After,
+    /// Not a fast-path call (or not this path's to report): `call_general`.
+    General,
+}
 
 /// # Safety
 /// `raw` and `info` must be the live env and callback info of the running
@@ -126,13 +128,13 @@ unsafe fn hot_call<const NORM: bool>(raw: sys::napi_env, info: sys::napi_callbac
         let status = catch_unwind(AssertUnwindSafe(|| {
             let p = EnvState::for_env(raw);
             if p.is_null() {
-                return HOT_GENERAL;
+                return Hot::General;
             }
             // SAFETY: a non-null state is this thread's live state (see
             // `EnvState::for_env`).
             let st = unsafe { &*p };
             let Some(e) = st.fast_entry(st.block.read(SLOT_ID) as u32) else {
-                return HOT_GENERAL;
+                return Hot::General;
             };
             // (A closed library's plans are retired at once, so their ids
             // miss the table: `EnvState::close_plans_of`.)
@@ -149,16 +151,16 @@ unsafe fn hot_call<const NORM: bool>(raw: sys::napi_env, info: sys::napi_callbac
             st.fast_calls.set(st.fast_calls.get() + 1);
             st.block.write(SLOT_RET, r);
             if finish || st.has_pending() {
-                HOT_AFTER
+                Hot::After
             } else {
-                HOT_DONE
+                Hot::Done
             }
         }));
         match status {
-            Ok(HOT_DONE) => return null_mut(),
+            Ok(Hot::Done) => return null_mut(),
             // SAFETY: forwarded: Node's live env.
-            Ok(HOT_AFTER) => return unsafe { after_hot_call(raw) },
-            _ => {}
+            Ok(Hot::After) => return unsafe { after_hot_call(raw) },
+            Ok(Hot::General) | Err(_) => {}
         }
     }
     // SAFETY: forwarded: Node's live env and callback info.
