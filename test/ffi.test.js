@@ -12,6 +12,22 @@ const ref = require('../lib/ref');
 const { libPath } = require('./native/build.js');
 
 const BASIC = libPath('basic');
+
+/**
+ * Runs `fn(copy, dir)` with a private copy of library `src` named `name` in
+ * a fresh temporary directory (so that dlopen maps this file and dlclose
+ * really unmaps it), and removes the directory afterwards.
+ */
+function withLibraryCopy(src, name, fn) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-copy-'));
+  const copy = path.join(dir, name);
+  fs.copyFileSync(src, copy);
+  try {
+    return fn(copy, dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 const intPtr = ref.refType('int');
 const charPtr = ref.refType('char');
 
@@ -528,18 +544,14 @@ describe('Library', () => {
   });
 
   it('falls back to a versioned file when only libfoo.so.N exists', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-ver-'));
-    try {
-      fs.copyFileSync(BASIC, path.join(dir, 'libonlyver.so.3'));
+    withLibraryCopy(BASIC, 'libonlyver.so.3', (copy, dir) => {
       const l = ffi.Library(path.join(dir, 'libonlyver'), { answer: ['int', []] });
       assert.strictEqual(l.answer(), 42);
       assert.strictEqual(l._dl._loadedPath, path.join(dir, 'libonlyver.so.3'));
       // system libraries too: "libsqlite3" is libsqlite3.so or libsqlite3.so.0
       const s = ffi.Library('libsqlite3', { sqlite3_libversion_number: ['int', []] });
       assert.ok(s.sqlite3_libversion_number() >= 3000000);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('accepts a DynamicLibrary instance and a target object (third argument)', () => {
@@ -616,10 +628,7 @@ describe('DynamicLibrary', () => {
   });
 
   it('RTLD_GLOBAL makes symbols visible process-wide; RTLD_NOLOAD only finds loaded libraries', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-global-'));
-    const copy = path.join(dir, 'libglobalcopy.so');
-    fs.copyFileSync(BASIC, copy);
-    try {
+    withLibraryCopy(BASIC, 'libglobalcopy.so', (copy) => {
       const F = ffi.DynamicLibrary.FLAGS;
       assert.throws(() => new ffi.DynamicLibrary(copy, F.RTLD_NOW | F.RTLD_NOLOAD), { code: 'ERR_REFFI_LIBRARY_NOT_FOUND' });
       const self = new ffi.DynamicLibrary(null);
@@ -630,9 +639,7 @@ describe('DynamicLibrary', () => {
       assert.strictEqual(ffi.ForeignFunction(sym, 'int', [])(), 0);
       const again = new ffi.DynamicLibrary(copy, F.RTLD_NOW | F.RTLD_NOLOAD);
       assert.strictEqual(again.get('answer').address(), dl.get('answer').address());
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('ForeignFunction(ptr, ret, args) on a symbol', () => {
@@ -655,10 +662,7 @@ describe('DynamicLibrary', () => {
 
   it('close(): bound functions then throw ERR_REFFI_LIBRARY_CLOSED instead of crashing', () => {
     // A private copy, so that dlclose really unmaps it.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-close-'));
-    const copy = path.join(dir, 'libclosable.so');
-    fs.copyFileSync(BASIC, copy);
-    try {
+    withLibraryCopy(BASIC, 'libclosable.so', (copy) => {
       const dl = new ffi.DynamicLibrary(copy, ffi.RTLD_NOW);
       const answer = ffi.ForeignFunction(dl.get('answer'), 'int', []);
       const many = ffi.ForeignFunction(dl.get('int7'), 'long', Array(7).fill('long'));
@@ -672,9 +676,7 @@ describe('DynamicLibrary', () => {
       assert.throws(() => l.add_i32(1, 2), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
       assert.throws(() => dl.get('answer'), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
       assert.strictEqual(dl.close(), 0); // closing twice is harmless
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('async calls into a closed library fail with ERR_REFFI_LIBRARY_CLOSED', async () => {
@@ -711,19 +713,14 @@ describe('DynamicLibrary', () => {
   });
 
   it('binding a symbol looked up before its library was closed throws instead of calling freed code', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reffi-close-'));
-    const copy = path.join(dir, 'libclosable.so');
-    fs.copyFileSync(BASIC, copy);
-    try {
+    withLibraryCopy(BASIC, 'libclosable.so', (copy) => {
       const dl = new ffi.DynamicLibrary(copy, ffi.RTLD_NOW);
       const ptr = dl.get('answer');
       const gen = ffi.VariadicForeignFunction(dl.get('sum_variadic'), 'int', ['int']);
       dl.close();
       assert.throws(() => ffi.ForeignFunction(ptr, 'int', []), { code: 'ERR_REFFI_LIBRARY_CLOSED', message: /"answer"/ });
       assert.throws(() => gen('int')(1, 2), { code: 'ERR_REFFI_LIBRARY_CLOSED' });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
